@@ -1,0 +1,22 @@
+"""The grounds on which a field may be disclosed (``docs/access.md``)."""
+
+from enum import StrEnum
+
+
+class Basis(StrEnum):
+    SELF = "SELF"
+    GUARDIANSHIP = "GUARDIANSHIP"
+    OWN = "OWN"
+    STATUTORY = "STATUTORY"
+    CONSENT = "CONSENT"
+    DENY = "DENY"
+
+
+class RedactionReason(StrEnum):
+    NOT_PERMITTED = "NOT_PERMITTED"
+    CONSENT_REQUIRED = "CONSENT_REQUIRED"
+    PROTECTED_IDENTITY = "PROTECTED_IDENTITY"
+
+
+# When several of a principal's roles allow a field, the log names the strongest basis.
+PRECEDENCE = (Basis.SELF, Basis.GUARDIANSHIP, Basis.STATUTORY, Basis.OWN, Basis.CONSENT)

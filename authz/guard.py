@@ -1,0 +1,220 @@
+"""The per-field decision, and the write policy, for one request.
+
+``decide`` answers for a (client, category, ownership, row) from the policy line of each
+subject the principal acts as: the strongest allowing basis wins; if none allows, the
+reason is ``CONSENT_REQUIRED`` when consent could have allowed it, else
+``NOT_PERMITTED``. The protected-identity overlay comes first. Answers are memoised for
+the request; every answer a resolver uses is recorded for the access log.
+"""
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from authz.basis import PRECEDENCE, Basis, RedactionReason
+from authz.errors import Forbidden
+from authz.policy import Policy, Rule
+from authz.principal import Principal
+from authz.relation import ClientFacts, Relation, Subject
+from ledger.access_log import AccessRecord
+from ledger.state import ConsentState, RowRef
+from schema.enums import AccessAction, DataCategory
+
+READ = "read"
+
+
+@dataclass(frozen=True)
+class ClientAccess:
+    """One client as the asking principal stands to it: facts, subjects, consent state."""
+
+    facts: ClientFacts
+    subjects: tuple[Subject, ...]
+    consent: ConsentState
+
+    @property
+    def client_id(self) -> uuid.UUID:
+        return self.facts.client_id
+
+    @property
+    def visible(self) -> bool:
+        return bool(self.subjects)
+
+    def has(self, relation: Relation) -> bool:
+        return any(s.relation == relation for s in self.subjects)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: Basis | None = None
+    reason: RedactionReason | None = None
+    rule: Rule | None = None
+    consent_seq: int | None = None
+    prohibition_seq: int | None = None
+
+
+NOT_PERMITTED = Decision(False, reason=RedactionReason.NOT_PERMITTED)
+PROTECTED = Decision(False, reason=RedactionReason.PROTECTED_IDENTITY)
+
+_RELATION_OF_BASIS = {Basis.SELF: Relation.SELF, Basis.GUARDIANSHIP: Relation.GUARDIAN}
+
+
+class Guard:
+    def __init__(self, policy: Policy, principal: Principal, now: datetime) -> None:
+        self.policy = policy
+        self.principal = principal
+        self.now = now
+        self._memo: dict[tuple[object, ...], Decision] = {}
+        self._records: set[AccessRecord] = set()
+
+    # ---- reads ---------------------------------------------------------------------------
+
+    def decide(
+        self,
+        access: ClientAccess,
+        category: DataCategory,
+        *,
+        own: bool | None = None,
+        row: RowRef | None = None,
+    ) -> Decision:
+        row_key = row if access.consent.has_row_prohibitions else None
+        key = (access.client_id, category, own, row_key)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._decide(access, category, own, row_key)
+            self._memo[key] = found
+        return found
+
+    def check(
+        self,
+        access: ClientAccess,
+        category: DataCategory,
+        *,
+        own: bool | None = None,
+        row: RowRef | None = None,
+    ) -> Decision:
+        """``decide``, recorded for the access log: use it where a value is disclosed."""
+        decision = self.decide(access, category, own=own, row=row)
+        self.record(access.client_id, category, AccessAction.READ, decision)
+        return decision
+
+    def _decide(
+        self, access: ClientAccess, category: DataCategory, own: bool | None, row: RowRef | None
+    ) -> Decision:
+        if (
+            category == DataCategory.CONTACT
+            and access.facts.protected_identity
+            and not access.has(Relation.SELF)
+        ):
+            return PROTECTED
+        outcomes = [self._by_subject(s, access, category, own, row) for s in access.subjects]
+        allowed = [d for d in outcomes if d.allowed]
+        if allowed:
+            return min(allowed, key=lambda d: PRECEDENCE.index(d.basis or Basis.CONSENT))
+        return next(
+            (d for d in outcomes if d.reason == RedactionReason.CONSENT_REQUIRED),
+            outcomes[0] if outcomes else NOT_PERMITTED,
+        )
+
+    def _by_subject(
+        self,
+        subject: Subject,
+        access: ClientAccess,
+        category: DataCategory,
+        own: bool | None,
+        row: RowRef | None,
+    ) -> Decision:
+        rule = self.policy.rule(subject.name, category.value, READ)
+        basis = Basis.DENY if rule is None else rule.basis
+        if basis == Basis.CONSENT:
+            verdict = access.consent.verdict(
+                self.principal.organisation_id, category.value, row, self.now
+            )
+            if verdict.allowed:
+                return Decision(True, basis, rule=rule, consent_seq=verdict.grant_seq)
+            return Decision(
+                False,
+                reason=RedactionReason.CONSENT_REQUIRED,
+                rule=rule,
+                prohibition_seq=verdict.prohibition_seq,
+            )
+        if self._basis_holds(basis, subject, own):
+            return Decision(True, basis, rule=rule)
+        return Decision(False, reason=RedactionReason.NOT_PERMITTED, rule=rule)
+
+    @staticmethod
+    def _basis_holds(basis: Basis, subject: Subject, own: bool | None) -> bool:
+        if basis in _RELATION_OF_BASIS:
+            return subject.relation == _RELATION_OF_BASIS[basis]
+        if basis == Basis.OWN:
+            return own is True
+        return basis == Basis.STATUTORY
+
+    # ---- writes --------------------------------------------------------------------------
+
+    def authorize(
+        self,
+        access: ClientAccess | None,
+        obj: str,
+        action: str,
+        *,
+        category: DataCategory,
+        own: bool | None = None,
+        categories: Collection[str] = (),
+    ) -> Decision:
+        """Allow a write or raise ``Forbidden``; either way the decision is recorded.
+
+        Without a client (registering one) the principal's roles are the subjects. For a
+        guardian, ``categories`` are the categories the write concerns: each must be one
+        the guardian's read column allows on ``GUARDIANSHIP``.
+        """
+        subjects = (
+            access.subjects
+            if access is not None
+            else tuple(Subject(r.value, None, r) for r in self.principal.roles)
+        )
+        decision = NOT_PERMITTED
+        for subject in subjects:
+            rule = self.policy.rule(subject.name, obj, action)
+            if rule is None:
+                continue
+            holds = self._basis_holds(rule.basis, subject, own)
+            if holds and subject.relation == Relation.GUARDIAN:
+                holds = all(
+                    self.policy.basis(subject.name, c, READ) == Basis.GUARDIANSHIP
+                    for c in categories
+                )
+            if holds:
+                decision = Decision(True, rule.basis, rule=rule)
+                break
+            decision = Decision(False, reason=RedactionReason.NOT_PERMITTED, rule=rule)
+        if access is not None:
+            self.record(access.client_id, category, AccessAction.WRITE, decision)
+        if not decision.allowed:
+            raise Forbidden(f"the policy does not allow {action} on {obj} for this caller")
+        return decision
+
+    # ---- the access log ------------------------------------------------------------------
+
+    def record(
+        self, client_id: uuid.UUID, category: DataCategory, action: AccessAction, decision: Decision
+    ) -> None:
+        self._records.add(
+            AccessRecord(
+                client_id=client_id,
+                category=category,
+                action=action,
+                allowed=decision.allowed,
+                basis=None if decision.basis is None else decision.basis.value,
+                reason=None if decision.reason is None else decision.reason.value,
+                policy_rule=None if decision.rule is None else decision.rule.line,
+                consent_seq=decision.consent_seq,
+                prohibition_seq=decision.prohibition_seq,
+            )
+        )
+
+    def records(self) -> list[AccessRecord]:
+        return sorted(
+            self._records, key=lambda r: (str(r.client_id), r.category.value, r.action.value)
+        )

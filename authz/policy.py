@@ -1,0 +1,54 @@
+"""The policy: Casbin over ``model.conf`` and ``policy.csv``, asked once per key per process."""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import casbin
+
+from authz.basis import Basis
+
+HERE = Path(__file__).parent
+DEFAULT_MODEL = HERE / "model.conf"
+DEFAULT_POLICY = HERE / "policy.csv"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The policy line that matched: the basis it names, and the line as written."""
+
+    subject: str
+    obj: str
+    action: str
+    basis: Basis
+
+    @property
+    def line(self) -> str:
+        return f"p, {self.subject}, {self.obj}, {self.action}, {self.basis.value}"
+
+
+class Policy:
+    """The loaded policy. The file is read once; answers are memoised by key, so Casbin
+    is consulted once per (subject, object, action) however many fields and rows ask."""
+
+    def __init__(self, model: Path = DEFAULT_MODEL, policy: Path = DEFAULT_POLICY) -> None:
+        self.sha256 = hashlib.sha256(policy.read_bytes()).hexdigest()
+        self._enforcer = casbin.Enforcer(str(model), str(policy), enable_log=False)
+        self._memo: dict[tuple[str, str, str], Rule | None] = {}
+        self.enforcer_calls = 0
+
+    def rule(self, subject: str, obj: str, action: str) -> Rule | None:
+        key = (subject, obj, action)
+        if key not in self._memo:
+            self.enforcer_calls += 1
+            matched, explain = self._enforcer.enforce_ex(subject, obj, action)
+            self._memo[key] = (
+                Rule(explain[0], explain[1], explain[2], Basis(explain[3]))
+                if matched and explain
+                else None
+            )
+        return self._memo[key]
+
+    def basis(self, subject: str, obj: str, action: str) -> Basis:
+        found = self.rule(subject, obj, action)
+        return Basis.DENY if found is None else found.basis

@@ -1,0 +1,89 @@
+"""What a request carries: the app's runtime, the principal, one session, the guard, loaders."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from authz.authn import Authenticator
+from authz.guard import Guard
+from authz.policy import Policy
+from authz.principal import Principal
+from graph.blobstore import BlobStore
+from graph.domain.workdays import helsinki_date
+from graph.loaders import Loaders
+from graph.organisations import Organisations
+from graph.settings import Settings
+from ledger.access_log import Accessor
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Built once at start-up and shared by every request."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    policy: Policy
+    authenticator: Authenticator
+    organisations: Organisations
+    blobs: BlobStore
+    clock: Clock = utc_now
+
+
+@dataclass(frozen=True)
+class Context:
+    runtime: Runtime
+    principal: Principal
+    request_id: uuid.UUID
+    now: datetime
+    session: AsyncSession
+    guard: Guard
+    loaders: Loaders
+
+    @classmethod
+    def open(cls, runtime: Runtime, principal: Principal) -> "Context":
+        """A request's context with a fresh session; the unit of work closes it."""
+        now = runtime.clock()
+        session = runtime.sessions()
+        return cls(
+            runtime=runtime,
+            principal=principal,
+            request_id=uuid.uuid4(),
+            now=now,
+            session=session,
+            guard=Guard(runtime.policy, principal, now),
+            loaders=Loaders(session, principal, helsinki_date(now)),
+        )
+
+    @property
+    def today(self) -> date:
+        return helsinki_date(self.now)
+
+    @property
+    def organisations(self) -> Organisations:
+        return self.runtime.organisations
+
+    def accessor(self) -> Accessor:
+        return Accessor(
+            request_id=self.request_id,
+            at=self.now,
+            subject=self.principal.subject,
+            subject_name=self.principal.name,
+            organisation_id=self.principal.organisation_id,
+            roles=tuple(r.value for r in self.principal.roles),
+            azp=self.principal.azp,
+            policy_hash=self.runtime.policy.sha256,
+        )
+
+
+Info = strawberry.Info[Context, None]

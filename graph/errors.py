@@ -1,0 +1,95 @@
+"""Errors of the API and how every error reaches a caller.
+
+    GraphError
+    ├── BadUserInput      (BAD_USER_INPUT)     input that can never be right
+    ├── NotFound          (NOT_FOUND)          no such thing, or none the caller may know of
+    ├── Conflict          (CONFLICT)           right input, wrong moment: stale version, taken id
+    ├── PayloadTooLarge   (PAYLOAD_TOO_LARGE)  an upload over the limit
+    └── QueryTooComplex   (QUERY_TOO_COMPLEX)  a query over the depth, alias or token limits
+
+``authz.errors`` (UNAUTHENTICATED, FORBIDDEN) and ``ledger.errors`` (BAD_USER_INPUT,
+CONFLICT) carry codes the same way. Anything else is masked as INTERNAL_SERVER_ERROR.
+"""
+
+from typing import Any
+
+from graphql import GraphQLError
+
+from authz.errors import AuthzError
+from ledger.errors import LedgerError
+
+
+class GraphError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadUserInput(GraphError):
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(GraphError):
+    code = "NOT_FOUND"
+
+
+class Conflict(GraphError):
+    code = "CONFLICT"
+
+
+class PayloadTooLarge(GraphError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class QueryTooComplex(GraphError):
+    code = "QUERY_TOO_COMPLEX"
+
+
+KNOWN = (GraphError, AuthzError, LedgerError)
+KnownError = GraphError | AuthzError | LedgerError
+INTERNAL = "INTERNAL_SERVER_ERROR"
+INTERNAL_MESSAGE = "Internal server error."
+
+# Messages of the validation rules that limit a query's size (strawberry's limiters).
+_COMPLEXITY_MARKERS = (
+    "exceeds maximum operation depth",
+    "aliases found. Allowed",
+    "Document contains more than",
+)
+
+
+def code_of(error: GraphQLError) -> str:
+    """The stable code a GraphQL error gets in ``extensions.code``."""
+    original = error.original_error
+    if isinstance(original, KNOWN):
+        return original.code
+    if original is None:
+        if any(marker in error.message for marker in _COMPLEXITY_MARKERS):
+            return QueryTooComplex.code
+        if error.message.startswith("Variable '$"):
+            return BadUserInput.code
+        return "GRAPHQL_VALIDATION_FAILED"
+    return INTERNAL
+
+
+def shape(error: GraphQLError) -> GraphQLError:
+    """The error as a caller sees it: known ones keep their message, the rest are masked."""
+    code = code_of(error)
+    if code == INTERNAL:
+        return GraphQLError(
+            INTERNAL_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": INTERNAL},
+        )
+    original = error.original_error
+    message = original.message if isinstance(original, KNOWN) else error.message
+    extensions: dict[str, Any] = {"code": code}
+    return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """A GraphQL-shaped body for errors answered outside GraphQL execution."""
+    return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}

@@ -1,0 +1,1 @@
+"""Thin resolvers: arguments → service → type. One module per noun."""

@@ -1,0 +1,93 @@
+import uuid
+from collections.abc import Sequence
+
+import strawberry
+from sqlalchemy import func, select
+
+from authz.visibility import visible_clients
+from graph.context import Context, Info
+from graph.errors import BadUserInput
+from graph.loaders import ClientView
+from graph.pagination import cut, page_args
+from graph.services import clients as service
+from graph.services import guardianships
+from graph.types.client import Client, Guardianship, uuid_key
+from graph.types.client_inputs import GuardianshipInput, RegisterClientInput, UpdateClientInput
+from graph.types.connection import Connection, connection
+from graph.types.organisation import Organisation
+from graph.types.principal import Principal
+from schema.models import Client as ClientRow
+
+
+def me(info: Info) -> Principal:
+    return Principal.from_record(info.context.principal, info.context.organisations)
+
+
+def organisations(info: Info) -> list[Organisation]:
+    return [Organisation.from_record(r) for r in info.context.organisations.values()]
+
+
+def _shown(view: ClientView | None, ctx: Context) -> Client | None:
+    return None if view is None or not view.access.visible else Client.from_view(view, ctx)
+
+
+async def client(info: Info, id: strawberry.ID) -> Client | None:  # noqa: A002
+    """The client, or null when no such client exists for the caller."""
+    try:
+        key = uuid.UUID(str(id))
+    except ValueError:
+        return None
+    return _shown(await info.context.loaders.client.load(key), info.context)
+
+
+async def client_by_personal_id(info: Info, personal_id: str) -> Client | None:
+    """By personal identity code; an invalid code is BAD_USER_INPUT."""
+    code = service.parse_personal_id(personal_id)
+    key = await info.context.session.scalar(select(ClientRow.id).where(ClientRow.personal_id == code))
+    return None if key is None else _shown(await info.context.loaders.client.load(key), info.context)
+
+
+async def clients(
+    info: Info, first: int | None = None, after: str | None = None, search: str | None = None
+) -> Connection[Client]:
+    """The clients that exist for the caller, oldest registration first. ``search`` is a
+    personal identity code or part of a name."""
+    ctx = info.context
+    args = page_args("client", first, after)
+    query = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today))
+    if search is not None and search.strip():
+        term = search.strip()
+        if len(term) > 200:
+            raise BadUserInput("search is longer than 200 characters")
+        try:
+            query = query.where(ClientRow.personal_id == service.parse_personal_id(term))
+        except BadUserInput:
+            query = query.where(func.lower(ClientRow.name).contains(term.lower(), autoescape=True))
+    after_id = uuid_key(args.after)
+    if after_id is not None:
+        query = query.where(ClientRow.id > after_id)
+    ids = list(await ctx.session.scalars(query.order_by(ClientRow.id).limit(args.first + 1)))
+    views: Sequence[ClientView | None] = await ctx.loaders.client.load_many(ids)
+    shown = [v for v in views if v is not None and v.access.visible]
+    return connection("client", cut(shown, args), lambda v: Client.from_view(v, ctx), lambda v: v.row.id)
+
+
+async def register_client(info: Info, input: RegisterClientInput) -> Client:  # noqa: A002
+    view = await service.register(info.context, input)
+    return Client.from_view(view, info.context)
+
+
+async def update_client(info: Info, id: strawberry.ID, input: UpdateClientInput) -> Client:  # noqa: A002
+    view = await service.update(info.context, str(id), input)
+    return Client.from_view(view, info.context)
+
+
+async def record_guardianship(info: Info, input: GuardianshipInput) -> Guardianship:  # noqa: A002
+    ctx = info.context
+    row = await guardianships.record(
+        ctx, str(input.ward_id), input.guardian_personal_id, input.kind, input.valid_from, input.valid_until
+    )
+    view = await ctx.loaders.client.load(row.ward_id)
+    assert view is not None
+    return Guardianship.from_row(row, view.access, ctx.today)
+

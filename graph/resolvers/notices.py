@@ -1,0 +1,89 @@
+import strawberry
+from sqlalchemy import select
+
+from graph.context import Info
+from graph.errors import NotFound
+from graph.pagination import cut, page_args
+from graph.services import attachments, notices
+from graph.types.attachment import Attachment, AttachmentInput
+from graph.types.client import uuid_key
+from graph.types.connection import Connection, connection, empty_connection
+from graph.types.contact import ContactPersonInput
+from graph.types.guarding import Scope
+from graph.types.notice import Notice, NoticeInput
+from schema.enums import NoticeOutcome, NoticeStatus, NoticeType
+from schema.models import Notice as NoticeRow
+from strawberry.file_uploads import Upload
+
+
+async def notice_inbox(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    status: list[NoticeStatus] | None = None,
+    type: list[NoticeType] | None = None,  # noqa: A002
+) -> Connection[Notice]:
+    """Notices sent to the caller's organisation, oldest first (a work queue)."""
+    ctx = info.context
+    args = page_args("inbox", first, after)
+    org = ctx.principal.organisation_id
+    if org is None or not ctx.principal.is_staff:
+        return empty_connection()
+    query = select(NoticeRow).where(NoticeRow.recipient_id == org)
+    if status:
+        query = query.where(NoticeRow.status.in_(status))
+    if type:
+        query = query.where(NoticeRow.type.in_(type))
+    after_id = uuid_key(args.after)
+    if after_id is not None:
+        query = query.where(NoticeRow.id > after_id)
+    rows = list(await ctx.session.scalars(query.order_by(NoticeRow.id).limit(args.first + 1)))
+    views = await ctx.loaders.client.load_many([r.client_id for r in rows])
+    shown = [(r, v) for r, v in zip(rows, views, strict=True) if v is not None and v.access.visible]
+    return connection(
+        "inbox", cut(shown, args), lambda pair: Notice.from_row(pair[0], pair[1].access, ctx), lambda pair: pair[0].id
+    )
+
+
+async def notice(info: Info, id: strawberry.ID) -> Notice | None:  # noqa: A002
+    """The notice, or null when the caller may not know of it."""
+    try:
+        row, view = await notices.visible_notice(info.context, str(id))
+    except NotFound:
+        return None
+    return Notice.from_row(row, view.access, info.context)
+
+
+async def send_notice(info: Info, input: NoticeInput) -> Notice:  # noqa: A002
+    """Idempotent on sender + externalId."""
+    ctx = info.context
+    row = await notices.send(ctx, input)
+    view = await ctx.loaders.client.load(row.client_id)
+    assert view is not None
+    return Notice.from_row(row, view.access, ctx)
+
+
+async def move_notice(
+    info: Info,
+    id: strawberry.ID,  # noqa: A002
+    to: NoticeStatus,
+    outcome: NoticeOutcome | None = None,
+    note: str | None = None,
+    responsible_worker: ContactPersonInput | None = None,
+) -> Notice:
+    """SENT → RECEIVED → IN_PROGRESS → CLOSED (with an outcome) by the recipient; CANCELLED
+    by the sender before IN_PROGRESS. Any other move is CONFLICT."""
+    ctx = info.context
+    row = await notices.move(ctx, str(id), to, outcome, note, responsible_worker)
+    view = await ctx.loaders.client.load(row.client_id)
+    assert view is not None
+    return Notice.from_row(row, view.access, ctx)
+
+
+async def upload_attachment(info: Info, input: AttachmentInput, file: Upload) -> Attachment:  # noqa: A002
+    """GraphQL multipart request; content is stored once by SHA-256."""
+    ctx = info.context
+    row = await attachments.upload(ctx, input, file)  # type: ignore[arg-type]
+    view = await ctx.loaders.client.load(row.client_id)
+    assert view is not None
+    return Attachment.from_row(row, Scope(view.access), ctx)

@@ -1,0 +1,79 @@
+"""The GraphQL schema: the roots, assembled from the resolvers, and its extensions."""
+
+from collections.abc import Callable
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+
+import graph.types.enums  # noqa: F401  (registers the enums)
+from graph.extensions import ErrorShaping, UnitOfWork
+from graph.resolvers import clients, consents, notices, records
+from graph.settings import Settings
+
+
+@strawberry.type
+class Query:
+    me = strawberry.field(resolver=clients.me, description="The caller.")
+    organisations = strawberry.field(resolver=clients.organisations)
+    client = strawberry.field(resolver=clients.client)
+    client_by_personal_id = strawberry.field(resolver=clients.client_by_personal_id)
+    clients = strawberry.field(resolver=clients.clients)
+    notice_inbox = strawberry.field(resolver=notices.notice_inbox)
+    notice = strawberry.field(resolver=notices.notice)
+    consent_ledger = strawberry.field(resolver=consents.consent_ledger)
+
+
+@strawberry.type
+class Mutation:
+    register_client = strawberry.mutation(resolver=clients.register_client)
+    update_client = strawberry.mutation(resolver=clients.update_client)
+    record_guardianship = strawberry.mutation(resolver=clients.record_guardianship)
+    save_plan = strawberry.mutation(resolver=records.save_plan)
+    record_application = strawberry.mutation(resolver=records.record_application)
+    update_application = strawberry.mutation(resolver=records.update_application)
+    request_information = strawberry.mutation(resolver=records.request_information)
+    answer_information_request = strawberry.mutation(resolver=records.answer_information_request)
+    record_decision = strawberry.mutation(resolver=records.record_decision)
+    upload_attachment = strawberry.mutation(resolver=notices.upload_attachment)
+    send_notice = strawberry.mutation(resolver=notices.send_notice)
+    move_notice = strawberry.mutation(resolver=notices.move_notice)
+    grant_consent = strawberry.mutation(resolver=consents.grant_consent)
+    withdraw_consent = strawberry.mutation(resolver=consents.withdraw_consent)
+    prohibit_disclosure = strawberry.mutation(resolver=consents.prohibit_disclosure)
+    lift_prohibition = strawberry.mutation(resolver=consents.lift_prohibition)
+    record_informed = strawberry.mutation(resolver=consents.record_informed)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema; limits from ``settings``, and in production no introspection and no
+    field suggestions."""
+    settings = settings or Settings()
+    # Factories, not instances: every operation gets extensions of its own.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        ErrorShaping,
+        UnitOfWork,
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if settings.production:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.production),
+    )
+
+
+def print_sdl() -> str:
+    return build_schema().as_str() + "\n"
+

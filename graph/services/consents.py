@@ -1,0 +1,187 @@
+"""The client's will, into the ledger: grants, withdrawals, prohibitions, lifts, INFORMED.
+
+Who may write: the client; a FULL guardian; an ECON guardian for the categories its
+read column admits (GUARDIANSHIP); and staff, who *record* what the client gave on
+paper or orally (method WRITTEN or ORAL; the grantor is still the client).
+"""
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from authz.errors import Forbidden
+from authz.relation import Relation
+from graph.context import Context
+from graph.errors import BadUserInput
+from graph.loaders import ClientView
+from graph.services.lookup import client_view, parse_id, text
+from graph.types.attachment import attachment_category
+from graph.types.consent import ConsentGrantInput, ProhibitionInput
+from graph.types.decision import CATEGORIES
+from ledger import events
+from ledger.service import CLIENT_GRANTOR, Actor, append, guardian_grantor
+from schema.enums import ConsentEventType, ConsentMethod, DataCategory, RowType
+from schema.models import Application, Attachment, ConsentEvent, Decision, Notice
+
+ALL_CATEGORIES = [c.value for c in DataCategory]
+STAFF_METHODS = (ConsentMethod.WRITTEN, ConsentMethod.ORAL)
+
+
+def _actor(ctx: Context) -> Actor:
+    principal = ctx.principal
+    return Actor(principal.subject, principal.organisation_id, tuple(r.value for r in principal.roles))
+
+
+def _author(
+    ctx: Context, view: ClientView, method: ConsentMethod, categories: Collection[str], action: str = "decide"
+) -> Mapping[str, Any]:
+    """Authorise the client's will, and name its grantor.
+
+    The client and guardians decide for themselves; staff record, with WRITTEN or ORAL."""
+    access = view.access
+    if access.has(Relation.SELF) or access.has(Relation.GUARDIAN):
+        ctx.guard.authorize(access, "consent", action, category=DataCategory.CONSENT, categories=categories)
+        if access.has(Relation.SELF):
+            return CLIENT_GRANTOR
+        assert ctx.principal.person is not None
+        return guardian_grantor(ctx.principal.person)
+    # Staff have no "decide" line in the policy: an ELECTRONIC write by staff is refused
+    # (and logged) there, with the reason spelled out.
+    try:
+        ctx.guard.authorize(
+            access, "consent", "record" if method in STAFF_METHODS else "decide", category=DataCategory.CONSENT
+        )
+    except Forbidden as error:
+        raise Forbidden(
+            "only the client or a guardian decides; staff record consent the client gave "
+            "on paper or orally (method WRITTEN or ORAL)"
+        ) from error
+    return CLIENT_GRANTOR
+
+
+async def _append(
+    ctx: Context, view: ClientView, type_: ConsentEventType, body: Mapping[str, Any], grantor: Mapping[str, Any] | None
+) -> ConsentEvent:
+    row = await append(
+        ctx.session,
+        client_id=view.row.id,
+        type_=type_,
+        body=body,
+        actor=_actor(ctx),
+        grantor=grantor,
+        at=ctx.now,
+    )
+    ctx.loaders.client.clear(view.row.id)
+    return row
+
+
+async def grant(ctx: Context, data: ConsentGrantInput) -> ConsentEvent:
+    view = await client_view(ctx, data.client_id)
+    categories = [c.value for c in data.categories]
+    grantor = _author(ctx, view, data.method, categories)
+    evidence = None
+    if data.evidence_attachment_id is not None:
+        evidence = parse_id(data.evidence_attachment_id, "evidenceAttachmentId")
+        owner = await ctx.session.scalar(select(Attachment.client_id).where(Attachment.id == evidence))
+        if owner != view.row.id:
+            raise BadUserInput("evidenceAttachmentId names no attachment of this client's")
+    body = events.grant_body(
+        grantee=str(data.grantee_id),
+        categories=categories,
+        purpose=text(data.purpose, "purpose", limit=1000, required=True) or "",
+        valid_from=_aware(data.valid_from or ctx.now, "validFrom"),
+        valid_until=None if data.valid_until is None else _aware(data.valid_until, "validUntil"),
+        method=data.method.value,
+        evidence_attachment_id=None if evidence is None else str(evidence),
+        known_organisations=ctx.organisations,
+    )
+    return await _append(ctx, view, ConsentEventType.GRANT, body, grantor)
+
+
+async def withdraw(
+    ctx: Context, client_id: str, grant_seq: int, reason: str | None, method: ConsentMethod
+) -> ConsentEvent:
+    view = await client_view(ctx, client_id)
+    target = view.access.consent.grant(grant_seq)
+    grantor = _author(ctx, view, method, () if target is None else target.categories)
+    body = events.withdraw_body(grant_seq=grant_seq, reason=text(reason, "reason", limit=1000), method=method.value)
+    return await _append(ctx, view, ConsentEventType.WITHDRAW, body, grantor)
+
+
+async def prohibit(ctx: Context, data: ProhibitionInput) -> ConsentEvent:
+    view = await client_view(ctx, data.client_id)
+    row_category = None
+    if data.row_type is not None or data.row_id is not None:
+        row_category = await _row_category(ctx, view, data.row_type, data.row_id)
+    body = events.prohibit_body(
+        organisation=None if data.organisation_id is None else str(data.organisation_id),
+        category=None if data.category is None else data.category.value,
+        row_type=data.row_type,
+        row_id=None if data.row_id is None else str(data.row_id),
+        method=data.method.value,
+        known_organisations=ctx.organisations,
+    )
+    grantor = _author(ctx, view, data.method, _target_categories(body["target"], row_category))
+    return await _append(ctx, view, ConsentEventType.PROHIBIT, body, grantor)
+
+
+async def lift(ctx: Context, client_id: str, prohibition_seq: int, method: ConsentMethod) -> ConsentEvent:
+    view = await client_view(ctx, client_id)
+    target = view.access.consent.prohibition(prohibition_seq)
+    categories: list[str] = []
+    if target is not None:
+        if target.organisation is not None or target.row is not None:
+            categories = ALL_CATEGORIES
+        elif target.category is not None:
+            categories = [target.category]
+    grantor = _author(ctx, view, method, categories)
+    body = events.lift_body(prohibition_seq=prohibition_seq, method=method.value)
+    return await _append(ctx, view, ConsentEventType.LIFT_PROHIBITION, body, grantor)
+
+
+async def informed(ctx: Context, client_id: str, text_version: str, channel: str) -> ConsentEvent:
+    view = await client_view(ctx, client_id)
+    ctx.guard.authorize(view.access, "consent", "inform", category=DataCategory.CONSENT)
+    body = events.informed_body(text_version=text_version, channel=channel)
+    return await _append(ctx, view, ConsentEventType.INFORMED, body, None)
+
+
+def _target_categories(target: Mapping[str, Any], row_category: DataCategory | None) -> list[str]:
+    if target["kind"] == "CATEGORY":
+        return [target["category"]]
+    if target["kind"] == "ROW" and row_category is not None:
+        return [row_category.value]
+    return ALL_CATEGORIES
+
+
+async def _row_category(ctx: Context, view: ClientView, row_type: str | None, row_id: str | None) -> DataCategory:
+    """The category of the row a prohibition names; the row must be this client's."""
+    if row_type not in {r.value for r in RowType} or row_id is None:
+        raise BadUserInput("a row target needs rowType (APPLICATION, DECISION, ATTACHMENT, NOTICE) and rowId")
+    key = parse_id(row_id, "rowId")
+    kind = RowType(row_type)
+    if kind == RowType.APPLICATION:
+        application = await ctx.session.get(Application, key)
+        if application is not None and application.client_id == view.row.id:
+            return DataCategory.APPLICATION
+    elif kind == RowType.DECISION:
+        decision = await ctx.session.get(Decision, key)
+        if decision is not None and decision.client_id == view.row.id:
+            return CATEGORIES[decision.authority][0]
+    elif kind == RowType.ATTACHMENT:
+        attachment = await ctx.session.get(Attachment, key)
+        if attachment is not None and attachment.client_id == view.row.id:
+            return attachment_category(attachment.kind)
+    else:
+        notice = await ctx.session.get(Notice, key)
+        if notice is not None and notice.client_id == view.row.id:
+            return DataCategory.NOTICE
+    raise BadUserInput("rowId names no row of this client's")
+
+
+def _aware(moment: datetime, what: str) -> datetime:
+    if moment.tzinfo is None:
+        raise BadUserInput(f"{what} needs a time zone")
+    return moment

@@ -1,0 +1,153 @@
+"""Guardianships: recorded by staff, or imported from the population register's file."""
+
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graph.context import Context
+from graph.domain import personal_id
+from graph.errors import BadUserInput, Conflict
+from graph.services.lookup import client_view
+from schema.base import new_id
+from schema.db import insert_if_absent
+from schema.enums import DataCategory, GuardianshipKind
+from schema.models import Client, Guardianship
+
+UNIQUE = ["guardian_personal_id", "ward_id", "kind", "valid_from"]
+CSV_COLUMNS = ("guardian_personal_id", "ward_personal_id", "kind", "valid_from", "valid_until")
+
+
+@dataclass(frozen=True)
+class GuardianshipTerms:
+    guardian: str
+    kind: GuardianshipKind
+    valid_from: date
+    valid_until: date | None
+
+
+def terms(
+    guardian: str, kind: str, valid_from: date | None, valid_until: date | None, ward_code: str, today: date
+) -> GuardianshipTerms:
+    """Checked terms of a guardianship; ``ValueError`` says what is wrong."""
+    try:
+        guardian_code = personal_id.parse(guardian).code
+    except personal_id.InvalidPersonalId as error:
+        raise ValueError(f"guardian: {error}") from error
+    if kind not in {k.value for k in GuardianshipKind}:
+        raise ValueError(f"unknown kind {kind!r}")
+    start = valid_from or today
+    end = valid_until
+    if end is None and kind == GuardianshipKind.PARENT_OF_MINOR:
+        born = personal_id.parse(ward_code).birth_date
+        end = _eighteenth_birthday(born) - timedelta(days=1)
+    if end is not None and end < start:
+        raise ValueError("valid until is before valid from")
+    if guardian_code == ward_code:
+        raise ValueError("a person is not their own guardian")
+    return GuardianshipTerms(guardian_code, GuardianshipKind(kind), start, end)
+
+
+def _eighteenth_birthday(born: date) -> date:
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:  # born on 29 February
+        return date(born.year + 18, 3, 1)
+
+
+def _values(ward_id: object, found: GuardianshipTerms, at: datetime, source: str) -> dict[str, object]:
+    return {
+        "id": new_id(),
+        "guardian_personal_id": found.guardian,
+        "ward_id": ward_id,
+        "kind": found.kind,
+        "valid_from": found.valid_from,
+        "valid_until": found.valid_until,
+        "recorded_at": at,
+        "source": source,
+    }
+
+
+async def record(
+    ctx: Context,
+    ward_id: str,
+    guardian: str,
+    kind: GuardianshipKind,
+    valid_from: date | None,
+    valid_until: date | None,
+) -> Guardianship:
+    view = await client_view(ctx, ward_id)
+    ctx.guard.authorize(view.access, "guardianship", "record", category=DataCategory.IDENTITY)
+    try:
+        found = terms(guardian, kind.value, valid_from, valid_until, view.row.personal_id, ctx.today)
+    except ValueError as error:
+        raise BadUserInput(str(error)) from error
+    values = _values(view.row.id, found, ctx.now, f"api:{ctx.principal.organisation_id}")
+    if not await insert_if_absent(ctx.session, Guardianship, values, UNIQUE):
+        raise Conflict("this guardianship is already recorded")
+    row = await ctx.session.get(Guardianship, values["id"])
+    assert row is not None
+    return row
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    already_known: int
+    errors: list[str]
+
+
+async def import_rows(
+    session: AsyncSession, rows: Iterable[Mapping[str, str]], at: datetime, today: date
+) -> ImportReport:
+    """Check every row first; write only if all are right (bad input changes nothing)."""
+    rows = list(rows)
+    wards = {c.personal_id: c.id for c in (await session.scalars(select(Client))).all()}
+    errors: list[str] = []
+    checked: list[tuple[object, GuardianshipTerms]] = []
+    for number, row in enumerate(rows, start=2):
+        missing = [c for c in CSV_COLUMNS[:3] if not (row.get(c) or "").strip()]
+        if missing:
+            errors.append(f"line {number}: missing {', '.join(missing)}")
+            continue
+        ward = (row["ward_personal_id"] or "").strip().upper()
+        if ward not in wards:
+            errors.append(f"line {number}: no registered client has the ward's personal identity code")
+            continue
+        try:
+            found = terms(
+                row["guardian_personal_id"],
+                row["kind"].strip(),
+                _date(row.get("valid_from")),
+                _date(row.get("valid_until")),
+                ward,
+                today,
+            )
+        except ValueError as error:
+            errors.append(f"line {number}: {error}")
+            continue
+        checked.append((wards[ward], found))
+    if errors:
+        return ImportReport(0, 0, errors)
+    added = 0
+    for ward_id, found in checked:
+        added += await insert_if_absent(session, Guardianship, _values(ward_id, found, at, "import"), UNIQUE)
+    return ImportReport(added, len(checked) - added, [])
+
+
+def _date(value: str | None) -> date | None:
+    text = (value or "").strip()
+    return date.fromisoformat(text) if text else None
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as source:
+        reader = csv.DictReader(source)
+        missing = [c for c in CSV_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"the file lacks the columns {', '.join(missing)}")
+        return list(reader)

@@ -1,0 +1,42 @@
+"""Finding what a write is about, as the caller may know it."""
+
+import uuid
+
+from graph.context import Context
+from graph.errors import BadUserInput, NotFound
+from graph.loaders import ClientView
+
+
+def parse_id(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise BadUserInput(f"{what} is not an id") from error
+
+
+async def client_view(ctx: Context, client_id: str | uuid.UUID) -> ClientView:
+    """The client, if it exists for the caller; otherwise ``NotFound`` (the same answer as
+    for an id that exists nowhere)."""
+    key = client_id if isinstance(client_id, uuid.UUID) else parse_id(client_id, "clientId")
+    view = await ctx.loaders.client.load(key)
+    if view is None or not view.access.visible:
+        raise NotFound("no such client")
+    return view
+
+
+def known_organisation(ctx: Context, organisation_id: str, what: str) -> str:
+    if organisation_id not in ctx.organisations:
+        raise BadUserInput(f"unknown organisation for {what}: {organisation_id}")
+    return organisation_id
+
+
+def text(value: str | None, what: str, *, limit: int, required: bool = False) -> str | None:
+    """Trimmed text within ``limit`` characters; ``None`` for blank unless required."""
+    cleaned = None if value is None else value.strip() or None
+    if cleaned is None:
+        if required:
+            raise BadUserInput(f"{what} is required")
+        return None
+    if len(cleaned) > limit:
+        raise BadUserInput(f"{what} is longer than {limit} characters")
+    return cleaned

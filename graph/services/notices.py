@@ -1,0 +1,195 @@
+"""Sending notices (idempotent on sender + external id) and moving them along their lifecycle."""
+
+import hashlib
+import json
+import uuid
+
+from sqlalchemy import select
+
+from authz.basis import RedactionReason
+from authz.errors import Forbidden
+from graph.context import Context
+from graph.domain.notices import RULES, Direction, Party, TransitionRefused, mover
+from graph.domain.workdays import due_at
+from graph.errors import BadUserInput, Conflict, NotFound
+from graph.loaders import ClientView
+from graph.services.clients import set_contact_person
+from graph.services.lookup import client_view, known_organisation, parse_id, text
+from graph.types.contact import ContactPersonInput
+from graph.types.notice import NoticeInput
+from schema.base import new_id
+from schema.db import insert_if_absent
+from schema.enums import DataCategory, NoticeOutcome, NoticeStatus, OrganisationType
+from schema.models import Attachment, Notice, NoticeAttachment, NoticeMove
+
+ORGANISERS = (OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY)
+
+
+def _check_direction(ctx: Context, direction: Direction, recipient: str) -> None:
+    sender_type = ctx.principal.organisation_type
+    recipient_type = ctx.organisations[recipient].type
+    if direction == Direction.KELA_TO_ORGANISER:
+        ok = sender_type == OrganisationType.KELA and recipient_type in ORGANISERS
+    else:
+        ok = sender_type in ORGANISERS and recipient_type == OrganisationType.KELA
+    if not ok:
+        raise BadUserInput(f"this type of notice goes {direction.value.replace('_', ' ').lower()}")
+
+
+def _digest(data: NoticeInput, client: uuid.UUID, recipient: str, detail: str | None) -> str:
+    document = {
+        "client": str(client),
+        "type": data.type.value,
+        "recipient": recipient,
+        "detail": detail,
+        "attachments": sorted(str(a) for a in data.attachment_ids),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+async def _attachments(ctx: Context, view: ClientView, ids: list[str]) -> list[uuid.UUID]:
+    wanted = list(dict.fromkeys(parse_id(i, "attachmentIds") for i in ids))
+    if not wanted:
+        return []
+    found = set(
+        await ctx.session.scalars(
+            select(Attachment.id).where(Attachment.id.in_(wanted), Attachment.client_id == view.row.id)
+        )
+    )
+    if found != set(wanted):
+        raise BadUserInput("attachmentIds names something that is not this client's")
+    return wanted
+
+
+async def send(ctx: Context, data: NoticeInput) -> Notice:
+    view = await client_view(ctx, data.client_id)
+    rule = RULES[data.type]
+    ctx.guard.authorize(view.access, f"notice:{rule.direction.value}", "send", category=DataCategory.NOTICE)
+    recipient = known_organisation(ctx, str(data.recipient_id), "recipientId")
+    _check_direction(ctx, rule.direction, recipient)
+    sender = ctx.principal.organisation_id
+    assert sender is not None
+    external_id = text(data.external_id, "externalId", limit=200, required=True)
+    detail = text(data.detail, "detail", limit=20000)
+    digest = _digest(data, view.row.id, recipient, detail)
+    existing = await ctx.session.scalar(
+        select(Notice).where(Notice.sender_id == sender, Notice.external_id == external_id)
+    )
+    if existing is not None:
+        return _repeat(existing, digest)
+    consent_seq = None
+    if rule.consent_category is not None:
+        verdict = view.access.consent.verdict(recipient, rule.consent_category.value, None, ctx.now)
+        if not verdict.allowed:
+            raise Forbidden(
+                f"a {data.type.value} notice needs the client's consent: a grant to {recipient} "
+                f"covering {rule.consent_category.value}"
+            )
+        consent_seq = verdict.grant_seq
+    attachments = await _attachments(ctx, view, list(data.attachment_ids))
+    values = {
+        "id": new_id(),
+        "client_id": view.row.id,
+        "type": data.type,
+        "sender_id": sender,
+        "recipient_id": recipient,
+        "external_id": external_id,
+        "detail": detail,
+        "status": NoticeStatus.SENT,
+        "sent_at": ctx.now,
+        "due_at": due_at(ctx.now, rule.due_working_days),
+        "consent_seq": consent_seq,
+        "content_hash": digest,
+        "sent_by_sub": ctx.principal.subject,
+    }
+    if not await insert_if_absent(ctx.session, Notice, values, ["sender_id", "external_id"]):
+        raced = await ctx.session.scalar(
+            select(Notice).where(Notice.sender_id == sender, Notice.external_id == external_id)
+        )
+        assert raced is not None
+        return _repeat(raced, digest)
+    for attachment_id in attachments:
+        ctx.session.add(NoticeAttachment(notice_id=values["id"], attachment_id=attachment_id))
+    _record_move(ctx, values["id"], None, NoticeStatus.SENT, None, None)
+    await ctx.session.flush()
+    ctx.loaders.client.clear(view.row.id)
+    row = await ctx.session.get(Notice, values["id"])
+    assert row is not None
+    return row
+
+
+def _repeat(existing: Notice, digest: str) -> Notice:
+    if existing.content_hash != digest:
+        raise Conflict("a notice with this external id was sent with other content")
+    return existing
+
+
+def _record_move(
+    ctx: Context,
+    notice_id: uuid.UUID,
+    from_status: NoticeStatus | None,
+    to: NoticeStatus,
+    outcome: NoticeOutcome | None,
+    note: str | None,
+) -> None:
+    org = ctx.principal.organisation_id
+    assert org is not None
+    ctx.session.add(
+        NoticeMove(
+            notice_id=notice_id,
+            from_status=from_status,
+            to_status=to,
+            outcome=outcome,
+            note=note,
+            at=ctx.now,
+            by_sub=ctx.principal.subject,
+            by_name=ctx.principal.name,
+            by_org=org,
+        )
+    )
+
+
+async def visible_notice(ctx: Context, notice_id: str) -> tuple[Notice, ClientView]:
+    """The notice, if the caller may see it (its NOTICE fields); else ``NotFound``."""
+    row = await ctx.session.get(Notice, parse_id(notice_id, "id"))
+    view = None if row is None else await ctx.loaders.client.load(row.client_id)
+    if row is None or view is None or not view.access.visible:
+        raise NotFound("no such notice")
+    own = ctx.principal.organisation_id in (row.sender_id, row.recipient_id)
+    if ctx.guard.decide(view.access, DataCategory.NOTICE, own=own).reason == RedactionReason.NOT_PERMITTED:
+        raise NotFound("no such notice")
+    return row, view
+
+
+async def move(
+    ctx: Context,
+    notice_id: str,
+    to: NoticeStatus,
+    outcome: NoticeOutcome | None,
+    note: str | None,
+    worker: ContactPersonInput | None,
+) -> Notice:
+    row, view = await visible_notice(ctx, notice_id)
+    try:
+        party = mover(row.status, to, outcome)
+    except TransitionRefused as error:
+        raise Conflict(str(error)) from error
+    action, owner = ("move", row.recipient_id) if party == Party.RECIPIENT else ("cancel", row.sender_id)
+    ctx.guard.authorize(
+        view.access, "notice", action, category=DataCategory.NOTICE, own=owner == ctx.principal.organisation_id
+    )
+    if worker is not None and to != NoticeStatus.IN_PROGRESS:
+        raise BadUserInput("a responsible worker is named when the notice goes IN_PROGRESS")
+    note = text(note, "note", limit=4000)
+    if to == NoticeStatus.IN_PROGRESS:
+        named = worker or ContactPersonInput(name=ctx.principal.name or ctx.principal.subject)
+        row.responsible_name = text(named.name, "worker's name", limit=200, required=True)
+        row.responsible_title = text(named.title, "title", limit=200)
+        row.responsible_phone = text(named.phone, "phone", limit=64)
+        row.responsible_email = text(named.email, "email", limit=254)
+        await set_contact_person(ctx, view, named, ctx.now, row.recipient_id)
+    _record_move(ctx, row.id, row.status, to, outcome, note)
+    row.status = to
+    row.outcome = outcome
+    await ctx.session.flush()
+    return row

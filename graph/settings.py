@@ -1,0 +1,103 @@
+"""Configuration, read once from the environment and passed explicitly (``docs/auth.md``)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from authz.authn import ASYMMETRIC_ALGORITHMS
+
+DEMO_ISSUER = "infocap-demo"
+DEMO_KID_PREFIX = "infocap-demo-"
+DEFAULT_DATABASE_URL = "sqlite:///./infocap.db"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
+    jwks_url: str | None = None
+    jwks_file: Path | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str = "infocap"
+    jwt_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    env: str = "development"
+    ledger_key_file: Path | None = None
+    attachment_dir: Path = Path("./attachments")
+    max_upload_bytes: int = 20 * 1024 * 1024
+    demo: bool = False
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    def get(name: str) -> str | None:
+        value = environ.get(f"INFOCAP_{name}", "").strip()
+        return value or None
+
+    env = get("ENV") or "development"
+    if env not in ("development", "production"):
+        raise SettingsError("INFOCAP_ENV is development or production")
+    algorithms = tuple(a.strip() for a in (get("JWT_ALGORITHMS") or "RS256,ES256").split(",") if a.strip())
+    refused = [a for a in algorithms if a not in ASYMMETRIC_ALGORITHMS]
+    if refused or not algorithms:
+        raise SettingsError(
+            f"INFOCAP_JWT_ALGORITHMS accepts only asymmetric algorithms; refused: {', '.join(refused) or '(none given)'}"
+        )
+    settings = Settings(
+        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        jwks_url=get("JWKS_URL"),
+        jwks_file=_path(get("JWKS_FILE")),
+        jwt_issuer=get("JWT_ISSUER"),
+        jwt_audience=get("JWT_AUDIENCE") or "infocap",
+        jwt_algorithms=algorithms,
+        env=env,
+        ledger_key_file=_path(get("LEDGER_KEY_FILE")),
+        attachment_dir=Path(get("ATTACHMENT_DIR") or "./attachments"),
+        max_upload_bytes=_positive(get("MAX_UPLOAD_BYTES"), 20 * 1024 * 1024, "INFOCAP_MAX_UPLOAD_BYTES"),
+        demo=get("DEMO") == "1",
+    )
+    enforce_safe(settings)
+    return settings
+
+
+def enforce_safe(settings: Settings) -> None:
+    """Refuse what must not run: production without its secrets, or with demo ones."""
+    if settings.jwks_url and settings.jwks_file:
+        raise SettingsError("set INFOCAP_JWKS_URL or INFOCAP_JWKS_FILE, not both")
+    if not settings.production:
+        return
+    missing = []
+    if not (settings.jwks_url or settings.jwks_file):
+        missing.append("INFOCAP_JWKS_URL or INFOCAP_JWKS_FILE")
+    if not settings.jwt_issuer:
+        missing.append("INFOCAP_JWT_ISSUER")
+    if not settings.ledger_key_file:
+        missing.append("INFOCAP_LEDGER_KEY_FILE")
+    if missing:
+        raise SettingsError(f"production needs {', '.join(missing)}")
+    if settings.demo or settings.jwt_issuer == DEMO_ISSUER:
+        raise SettingsError("production refuses demo mode and the demo issuer")
+
+
+def _path(value: str | None) -> Path | None:
+    return None if value is None else Path(value)
+
+
+def _positive(value: str | None, default: int, name: str) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a whole number of bytes") from error
+    if number <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return number

@@ -1,0 +1,267 @@
+"""The client: identity, contact, and every list about them, each field guarded."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+
+from authz.basis import RedactionReason
+from authz.guard import ClientAccess, Guard
+from authz.principal import Principal
+from authz.relation import Relation
+from graph.context import Context, Info
+from graph.errors import BadUserInput
+from graph.loaders import ClientView, PageKey
+from graph.pagination import PageArgs, cut, page_args
+from graph.types.access_log import AccessLogConnection, AccessLogEntry
+from graph.types.application import Application, kela_owns
+from graph.types.attachment import Attachment, attachment_category
+from graph.types.connection import Connection, connection, empty_connection
+from graph.types.consent import ConsentGrant, ConsentProhibition
+from graph.types.contact import ContactPerson
+from graph.types.decision import CATEGORIES, Decision
+from graph.types.guarding import Redaction, Scope, guarded, guarded_resolver, redactions_field
+from graph.types.notice import Notice
+from graph.types.organisation import Organisation
+from graph.types.plan import Plan
+from ledger.access_log import entries
+from schema.enums import AttachmentKind, Authority, DataCategory, GuardianshipKind, Language
+from schema.models import Client as ClientRow
+from schema.models import Guardianship as GuardianshipRow
+
+IDENTITY = DataCategory.IDENTITY
+PLAN = DataCategory.PLAN
+CONTACT = DataCategory.CONTACT
+
+
+def organiser_owns(client: Any, principal: Principal) -> bool:
+    """The plan and contact persons are the organiser's: ``OWN`` holds for its staff."""
+    return bool(client.row.organiser_id == principal.organisation_id)
+
+
+def uuid_key(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError as error:
+        raise BadUserInput("after is not a cursor of this list") from error
+
+
+def _shown(guard: Guard, access: ClientAccess, categories: Iterable[DataCategory], own: bool) -> bool:
+    return any(
+        guard.decide(access, c, own=own).reason != RedactionReason.NOT_PERMITTED for c in categories
+    )
+
+
+@strawberry.type
+class DigitalProfile:
+    has_equipment: bool
+    has_skills: bool
+    recorded_at: datetime
+
+
+@strawberry.type(description="An active or past guardianship over the client.")
+class Guardianship:
+    id: strawberry.ID
+    scope: strawberry.Private[Scope]
+    redactions: list[Redaction] = redactions_field()
+    kind: GuardianshipKind | None = guarded(IDENTITY)
+    valid_from: date | None = guarded(IDENTITY)
+    valid_until: date | None = guarded(IDENTITY)
+    active: bool | None = guarded(IDENTITY)
+    guardian_personal_id: str | None = guarded(DataCategory.PERSONAL_ID)
+
+    @classmethod
+    def from_row(cls, row: GuardianshipRow, access: ClientAccess, today: date) -> "Guardianship":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            scope=Scope(access),
+            kind=row.kind,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            active=row.valid_from <= today and (row.valid_until is None or today <= row.valid_until),
+            guardian_personal_id=row.guardian_personal_id,
+        )
+
+
+@strawberry.type(description="A client of basic social assistance. The personal identity code is never an id.")
+class Client:
+    id: strawberry.ID
+    scope: strawberry.Private[Scope]
+    row: strawberry.Private[ClientRow]
+    redactions: list[Redaction] = redactions_field()
+    name: str | None = guarded(IDENTITY)
+    language: Language | None = guarded(IDENTITY)
+    organiser: Organisation | None = guarded(IDENTITY)
+    protected_identity: bool | None = guarded(IDENTITY)
+    personal_id: str | None = guarded(DataCategory.PERSONAL_ID)
+    address: str | None = guarded(CONTACT)
+    phone: str | None = guarded(CONTACT)
+    email: str | None = guarded(CONTACT)
+
+    @classmethod
+    def from_view(cls, view: ClientView, ctx: Context) -> "Client":
+        row = view.row
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            scope=Scope(view.access),
+            row=row,
+            name=row.name,
+            language=row.language,
+            organiser=Organisation.from_record(ctx.organisations[row.organiser_id]),
+            protected_identity=row.protected_identity,
+            personal_id=row.personal_id,
+            address=row.address,
+            phone=row.phone,
+            email=row.email,
+        )
+
+    @property
+    def access(self) -> ClientAccess:
+        return self.scope.access
+
+    @guarded_resolver(IDENTITY, description="Digital equipment and skills, as last recorded.")
+    async def digital_profile(self, info: Info) -> DigitalProfile | None:
+        row = await info.context.loaders.digital_profile.load(self.row.id)
+        if row is None:
+            return None
+        return DigitalProfile(has_equipment=row.has_equipment, has_skills=row.has_skills, recorded_at=row.recorded_at)
+
+    @guarded_resolver(IDENTITY)
+    async def guardianships(self, info: Info) -> list[Guardianship] | None:
+        rows = await info.context.loaders.guardianships.load(self.row.id)
+        return [Guardianship.from_row(r, self.access, info.context.today) for r in rows]
+
+    @guarded_resolver(PLAN, own=organiser_owns, description="The client's counterpart in each organisation.")
+    async def contact_persons(self, info: Info) -> list[ContactPerson] | None:
+        rows = await info.context.loaders.contact_persons.load(self.row.id)
+        return [ContactPerson.from_row(r, info.context.organisations) for r in rows]
+
+    @guarded_resolver(PLAN, own=organiser_owns, description="The current version of the shared plan.")
+    async def plan(self, info: Info) -> Plan | None:
+        row = await info.context.loaders.plan.load(self.row.id)
+        return None if row is None else Plan.from_row(row, self.scope, info.context)
+
+    @guarded_resolver(PLAN, own=organiser_owns, description="Every version of the plan, newest first.")
+    async def plan_history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Plan] | None:
+        args = page_args("plan", first, after)
+        try:
+            after_version = None if args.after is None else int(args.after)
+        except ValueError as error:
+            raise BadUserInput("after is not a cursor of this list") from error
+        page = await info.context.loaders.plan_versions.load(PageKey(self.row.id, args.first, after_version))
+        return connection("plan", page, lambda r: Plan.from_row(r, self.scope, info.context), lambda r: r.version)
+
+    @guarded_resolver(DataCategory.APPLICATION, own=kela_owns, description="Newest first.")
+    async def applications(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Application] | None:
+        args = page_args("application", first, after)
+        page = await info.context.loaders.applications.load(PageKey(self.row.id, args.first, uuid_key(args.after)))
+        return connection(
+            "application", page, lambda r: Application.from_row(r, self.scope, info.context), lambda r: r.id
+        )
+
+    @strawberry.field(description="Newest first. Each row is guarded by its own category.")
+    async def decisions(
+        self, info: Info, authority: Authority | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Decision] | None:
+        args = page_args("decision", first, after)
+        guard = info.context.guard
+        classes = frozenset(
+            (a, own)
+            for a in Authority
+            if authority in (None, a)
+            for own in (True, False)
+            if _shown(guard, self.access, CATEGORIES[a], own)
+        )
+        if not classes:
+            return empty_connection()
+        page = await info.context.loaders.decisions.load(
+            PageKey(self.row.id, args.first, uuid_key(args.after), classes)
+        )
+        return connection(
+            "decision", page, lambda r: Decision.from_row(r, self.access, info.context), lambda r: r.id
+        )
+
+    @strawberry.field(description="Newest first. Each row is guarded by its own category.")
+    async def attachments(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Attachment] | None:
+        args = page_args("attachment", first, after)
+        guard = info.context.guard
+        classes = frozenset(
+            (health, own)
+            for health in (True, False)
+            for own in (True, False)
+            if _shown(
+                guard,
+                self.access,
+                [attachment_category(AttachmentKind.MEDICAL_STATEMENT if health else AttachmentKind.OTHER)],
+                own,
+            )
+        )
+        if not classes:
+            return empty_connection()
+        page = await info.context.loaders.attachments.load(
+            PageKey(self.row.id, args.first, uuid_key(args.after), classes)
+        )
+        return connection(
+            "attachment", page, lambda r: Attachment.from_row(r, self.scope, info.context), lambda r: r.id
+        )
+
+    @strawberry.field(description="Newest first. Each row is guarded by its own category.")
+    async def notices(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Notice] | None:
+        args = page_args("notice", first, after)
+        guard = info.context.guard
+        classes = frozenset(
+            own
+            for own in (True, False)
+            if _shown(guard, self.access, [DataCategory.NOTICE, DataCategory.NOTICE_DETAIL], own)
+        )
+        if not classes:
+            return empty_connection()
+        page = await info.context.loaders.notices.load(PageKey(self.row.id, args.first, uuid_key(args.after), classes))
+        return connection("notice", page, lambda r: Notice.from_row(r, self.access, info.context), lambda r: r.id)
+
+    @guarded_resolver(DataCategory.CONSENT, description="The grants in the client's ledger.")
+    def consents(self, info: Info) -> list[ConsentGrant] | None:
+        grants = self.access.consent.grants
+        if self.access.has(Relation.AUDIT) and len(self.access.subjects) == 1:
+            grants = tuple(g for g in grants if g.grantee == info.context.principal.organisation_id)
+        return [ConsentGrant.from_grant(g, self.access, info.context) for g in grants]
+
+    @guarded_resolver(DataCategory.CONSENT, description="The prohibitions in the client's ledger.")
+    def prohibitions(self, info: Info) -> list[ConsentProhibition] | None:
+        items = self.access.consent.prohibitions
+        if self.access.has(Relation.AUDIT) and len(self.access.subjects) == 1:
+            items = tuple(p for p in items if p.organisation == info.context.principal.organisation_id)
+        return [ConsentProhibition.from_prohibition(p, self.access, info.context) for p in items]
+
+    @guarded_resolver(DataCategory.ACCESS_LOG, description="Who accessed the client's data; newest first.")
+    async def access_log(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> AccessLogConnection | None:
+        ctx = info.context
+        args = page_args("access", first, after)
+        audit_only = self.access.has(Relation.AUDIT) and len(self.access.subjects) == 1
+        try:
+            after_id = None if args.after is None else int(args.after)
+        except ValueError as error:
+            raise BadUserInput("after is not a cursor of this list") from error
+        rows = await entries(
+            ctx.session,
+            client_id=self.row.id,
+            organisation_id=ctx.principal.organisation_id if audit_only else None,
+            limit=args.first + 1,
+            before_id=after_id,
+        )
+        page = cut(rows, PageArgs(args.first, args.after))
+        return connection(
+            "access", page, lambda r: AccessLogEntry.from_row(r, self.access, ctx), lambda r: r.id, AccessLogConnection
+        )  # type: ignore[return-value]

@@ -1,0 +1,52 @@
+from datetime import date
+
+import strawberry
+
+from graph.types.contact import ContactPersonInput
+from schema.enums import GuardianshipKind, Language
+
+
+@strawberry.input
+class DigitalProfileInput:
+    has_equipment: bool
+    has_skills: bool
+
+
+@strawberry.input
+class RegisterClientInput:
+    personal_id: str
+    name: str
+    language: Language
+    organiser_id: strawberry.ID
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    protected_identity: bool = False
+    digital_profile: DigitalProfileInput | None = None
+
+
+@strawberry.input(description="Fields left out stay as they are.")
+class UpdateClientInput:
+    name: str | None = None
+    language: Language | None = None
+    organiser_id: strawberry.ID | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    protected_identity: bool | None = None
+    digital_profile: DigitalProfileInput | None = None
+    contact_person: ContactPersonInput | None = strawberry.field(
+        default=None, description="The caller's organisation's counterpart for the client."
+    )
+
+
+@strawberry.input
+class GuardianshipInput:
+    ward_id: strawberry.ID
+    guardian_personal_id: str
+    kind: GuardianshipKind
+    valid_from: date | None = strawberry.field(default=None, description="Defaults to today.")
+    valid_until: date | None = strawberry.field(
+        default=None,
+        description="The last day. For PARENT_OF_MINOR it defaults to the day before the ward turns 18.",
+    )

@@ -1,0 +1,44 @@
+"""Ending a request's unit of work: commit with its access log, or roll back and keep the log.
+
+With no errors the access-log rows go in the same transaction as the changes, so both
+commit or neither. After errors the changes roll back and the log rows are written in
+a session of their own: refused writes and denials stay on record.
+"""
+
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from graph.context import Context
+from ledger import access_log
+
+log = logging.getLogger("infocap.unit_of_work")
+
+
+async def finish(ctx: Context, *, ok: bool) -> bool:
+    """Commit (``ok``) or roll back; True when what was meant to commit did."""
+    records = ctx.guard.records()
+    committed = False
+    try:
+        if ok:
+            await access_log.write(ctx.session, ctx.accessor(), records)
+            await ctx.session.commit()
+            committed = True
+        else:
+            await ctx.session.rollback()
+    except (SQLAlchemyError, OSError):
+        log.exception("the unit of work could not commit")
+        await ctx.session.rollback()
+    finally:
+        await ctx.session.close()
+    if not committed and records:
+        await _write_apart(ctx)
+    return committed or not ok
+
+
+async def _write_apart(ctx: Context) -> None:
+    try:
+        async with ctx.runtime.sessions() as session, session.begin():
+            await access_log.write(session, ctx.accessor(), ctx.guard.records())
+    except (SQLAlchemyError, OSError):
+        log.exception("the access log of a failed request could not be written")

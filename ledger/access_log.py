@@ -1,0 +1,93 @@
+"""The access log: one row per (request, client, category, decision), one INSERT per request."""
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schema.enums import AccessAction, DataCategory
+from schema.models import AccessLogEntry
+
+# Rows per statement: 17 parameters a row stays under SQLite's and PostgreSQL's limits.
+ROWS_PER_STATEMENT = 1000
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """One decision about one client's category in one request."""
+
+    client_id: uuid.UUID
+    category: DataCategory
+    action: AccessAction
+    allowed: bool
+    basis: str | None
+    reason: str | None
+    policy_rule: str | None
+    consent_seq: int | None = None
+    prohibition_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class Accessor:
+    """Who asked, in which request, under which policy."""
+
+    request_id: uuid.UUID
+    at: datetime
+    subject: str
+    subject_name: str | None
+    organisation_id: str | None
+    roles: tuple[str, ...]
+    azp: str | None
+    policy_hash: str
+
+
+def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
+    return {
+        "request_id": accessor.request_id,
+        "at": accessor.at,
+        "client_id": record.client_id,
+        "subject": accessor.subject,
+        "subject_name": accessor.subject_name,
+        "organisation_id": accessor.organisation_id,
+        "roles": ",".join(sorted(accessor.roles)),
+        "azp": accessor.azp,
+        "category": record.category,
+        "action": record.action,
+        "allowed": record.allowed,
+        "basis": record.basis,
+        "reason": record.reason,
+        "policy_rule": record.policy_rule,
+        "consent_seq": record.consent_seq,
+        "prohibition_seq": record.prohibition_seq,
+        "policy_hash": accessor.policy_hash,
+    }
+
+
+async def write(
+    session: AsyncSession, accessor: Accessor, records: Collection[AccessRecord]
+) -> None:
+    """Insert the request's rows as one multi-row INSERT (split only past 1000 rows)."""
+    rows = [_row(accessor, record) for record in records]
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        await session.execute(insert(AccessLogEntry).values(rows[start : start + ROWS_PER_STATEMENT]))
+
+
+async def entries(
+    session: AsyncSession,
+    *,
+    client_id: uuid.UUID,
+    organisation_id: str | None,
+    limit: int,
+    before_id: int | None,
+) -> list[AccessLogEntry]:
+    """A client's rows, newest first; only one organisation's when ``organisation_id``."""
+    query = select(AccessLogEntry).where(AccessLogEntry.client_id == client_id)
+    if organisation_id is not None:
+        query = query.where(AccessLogEntry.organisation_id == organisation_id)
+    if before_id is not None:
+        query = query.where(AccessLogEntry.id < before_id)
+    return list((await session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(limit))).all())

@@ -1,0 +1,109 @@
+"""The ledger's pure core: canonical bytes, hashes and chain verification. No I/O.
+
+An independent verifier needs only ``docs/ledger.md``; this module is the reference.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> bytes:
+    """JSON, UTF-8, keys sorted, no insignificant white space, non-ASCII as itself."""
+    _refuse_floats(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    """The hash of an event: SHA-256 over its canonical bytes, its own ``hash`` left out."""
+    return sha256_hex(canonical({k: v for k, v in event.items() if k != "hash"}))
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with ``Z``, always with microseconds, so one instant has one text."""
+    if moment.tzinfo is None:
+        raise ValueError("a ledger time needs a zone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    if not text.endswith("Z"):
+        raise ValueError(f"not a UTC time: {text!r}")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+
+
+def make_event(
+    *,
+    client: str,
+    seq: int,
+    type_: str,
+    at: datetime,
+    actor: Mapping[str, Any],
+    grantor: Mapping[str, Any] | None,
+    body: Mapping[str, Any],
+    prev: str,
+) -> dict[str, Any]:
+    """An event with its hash, ready to append."""
+    event: dict[str, Any] = {
+        "client": client,
+        "seq": seq,
+        "type": type_,
+        "at": format_time(at),
+        "actor": dict(actor),
+        "grantor": None if grantor is None else dict(grantor),
+        "body": dict(body),
+        "prev": prev,
+    }
+    event["hash"] = event_hash(event)
+    return event
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place a chain does not hold, and why."""
+
+    client: str
+    seq: int
+    problem: str
+
+
+def verify_chain(events: Iterable[Mapping[str, Any]]) -> Break | None:
+    """Check events given in (client, seq) order: hashes, links, and seq without gaps."""
+    last_client: str | None = None
+    expected_seq, expected_prev = 1, GENESIS
+    for event in events:
+        client, seq = str(event.get("client")), event.get("seq")
+        if client != last_client:
+            last_client, expected_seq, expected_prev = client, 1, GENESIS
+        if not isinstance(seq, int) or seq != expected_seq:
+            return Break(client, expected_seq, f"expected seq {expected_seq}, found {seq!r}")
+        if event.get("prev") != expected_prev:
+            return Break(client, seq, "prev does not match the previous event's hash")
+        try:
+            recomputed = event_hash(event)
+        except (TypeError, ValueError) as error:
+            return Break(client, seq, f"event cannot be hashed: {error}")
+        if event.get("hash") != recomputed:
+            return Break(client, seq, "hash does not match the event's canonical bytes")
+        expected_seq, expected_prev = seq + 1, recomputed
+    return None
+
+
+def _refuse_floats(value: Any) -> None:
+    if isinstance(value, float):
+        raise TypeError("the ledger holds no floating-point numbers")
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _refuse_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_floats(item)

@@ -1,0 +1,36 @@
+"""The tables, one module per concept; importing this package registers them all."""
+
+from schema.models.access_log import AccessLogEntry
+from schema.models.application import Application, InformationRequest
+from schema.models.attachment import Attachment, Blob
+from schema.models.client import Client, ContactPerson, DigitalProfile
+from schema.models.consent import ConsentEvent, ConsentRule, LedgerHead
+from schema.models.decision import CalculationRow, Decision, DecisionAttachment, PaymentCommitment
+from schema.models.guardianship import Guardianship
+from schema.models.notice import Notice, NoticeAttachment, NoticeMove
+from schema.models.organisation import Organisation
+from schema.models.plan import PlanVersion
+
+__all__ = [
+    "AccessLogEntry",
+    "Application",
+    "Attachment",
+    "Blob",
+    "CalculationRow",
+    "Client",
+    "ConsentEvent",
+    "ConsentRule",
+    "ContactPerson",
+    "Decision",
+    "DecisionAttachment",
+    "DigitalProfile",
+    "Guardianship",
+    "InformationRequest",
+    "LedgerHead",
+    "Notice",
+    "NoticeAttachment",
+    "NoticeMove",
+    "Organisation",
+    "PaymentCommitment",
+    "PlanVersion",
+]

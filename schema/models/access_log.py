@@ -1,0 +1,44 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schema.base import Base, UTCDateTime
+from schema.columns import BigId, enum_of
+from schema.enums import AccessAction, DataCategory
+
+
+class AccessLogEntry(Base):
+    """One (request, client, category, decision): who, through which system, and on what basis.
+
+    Append-only: the database refuses changes. ``policy_rule`` is the policy line that
+    decided; ``consent_seq`` the grant that allowed, ``prohibition_seq`` the
+    prohibition that blocked; ``policy_hash`` the SHA-256 of the policy file in force.
+    """
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    subject: Mapped[str] = mapped_column(String(200))
+    subject_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[str | None] = mapped_column(String(64))
+    roles: Mapped[str] = mapped_column(String(200))
+    azp: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[DataCategory] = mapped_column(enum_of(DataCategory))
+    action: Mapped[AccessAction] = mapped_column(enum_of(AccessAction))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    basis: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    policy_rule: Mapped[str | None] = mapped_column(Text)
+    consent_seq: Mapped[int | None] = mapped_column(Integer)
+    prohibition_seq: Mapped[int | None] = mapped_column(Integer)
+    policy_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_access_log_client", "client_id", "id"),
+        Index("ix_access_log_org", "organisation_id", "id"),
+    )

@@ -1,0 +1,44 @@
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schema.base import Base, UTCDateTime, new_id
+from schema.columns import enum_of
+from schema.enums import ApplicationChannel, ApplicationStatus
+
+
+class Application(Base):
+    """A basic-assistance application at Kela, with its urgency assessment."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[ApplicationChannel] = mapped_column(enum_of(ApplicationChannel))
+    status: Mapped[ApplicationStatus] = mapped_column(enum_of(ApplicationStatus))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgency_grounds: Mapped[str | None] = mapped_column(Text)
+    urgency_assessed_by: Mapped[str | None] = mapped_column(String(200))
+    urgency_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_org: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+
+    __table_args__ = (UniqueConstraint("recorded_by_org", "external_id"),)
+
+
+class InformationRequest(Base):
+    """Kela's request for more information on an application."""
+
+    __tablename__ = "information_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    items: Mapped[list[str]] = mapped_column(JSON)
+    due: Mapped[date] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_by: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,59 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schema.base import Base, UTCDateTime, new_id
+from schema.columns import enum_of
+from schema.enums import Language
+
+
+class Client(Base):
+    """A person receiving social assistance. The personal identity code is never an API id."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    personal_id: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    language: Mapped[Language] = mapped_column(enum_of(Language))
+    organiser_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(400))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    protected_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_by_org: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+
+
+class DigitalProfile(Base):
+    """The client's digital equipment and skills at a time; rows are history, newest wins."""
+
+    __tablename__ = "client_digital_profiles"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
+    has_equipment: Mapped[bool] = mapped_column(Boolean)
+    has_skills: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_org: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+
+    __table_args__ = (Index("ix_client_digital_profiles_client", "client_id", "recorded_at"),)
+
+
+class ContactPerson(Base):
+    """The named counterpart for the client in one organisation."""
+
+    __tablename__ = "contact_persons"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("client_id", "organisation_id"),)

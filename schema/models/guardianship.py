@@ -1,0 +1,29 @@
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schema.base import Base, UTCDateTime, new_id
+from schema.columns import enum_of
+from schema.enums import GuardianshipKind
+
+
+class Guardianship(Base):
+    """A guardian person and a ward client; active on the dates valid_from..valid_until."""
+
+    __tablename__ = "guardianships"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    guardian_personal_id: Mapped[str] = mapped_column(String(11))
+    ward_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
+    kind: Mapped[GuardianshipKind] = mapped_column(enum_of(GuardianshipKind))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("guardian_personal_id", "ward_id", "kind", "valid_from"),
+        Index("ix_guardianships_guardian", "guardian_personal_id"),
+    )

@@ -1,0 +1,102 @@
+"""Fixtures: every storage test runs on SQLite and on a throwaway PostgreSQL.
+
+Each test gets a fresh database copied from a template migrated once per run (a file
+copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for PostgreSQL). Set
+``INFOCAP_TEST_DATABASES=sqlite`` to run on SQLite alone while developing; the full
+run (``.ci/run``) always runs both.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from starlette.applications import Starlette
+
+from graph.app import create_app
+from graph.settings import Settings
+from schema.db import migrate
+from tests.pgserver import PostgresServer, postgres_server
+from tests.support import AUDIENCE, ISSUER, Api, Clock, Http, Keys
+
+DATABASES = [d for d in os.environ.get("INFOCAP_TEST_DATABASES", "sqlite,postgresql").split(",") if d]
+TEMPLATE = "infocap_template"
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        with psycopg.connect(server.url().replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {TEMPLATE}")
+        migrate(server.url(TEMPLATE))
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "infocap.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "infocap.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("pg")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = server.url().replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    yield server.url(name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
+    return Keys.create(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(database_url: str, keys: Keys, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        jwks_file=keys.jwks_path,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        attachment_dir=tmp_path / "attachments",
+        max_upload_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: Clock) -> AsyncIterator[Starlette]:
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def api(app: Starlette) -> Api:
+    return Api(app)
+
+
+@pytest.fixture
+async def http(app: Starlette, keys: Keys) -> AsyncIterator[Http]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://infocap.test") as client:
+        yield Http(client, keys)
