@@ -85,7 +85,9 @@ class NoKeys:
     """No keys configured: every token is refused, saying why."""
 
     async def key(self, kid: str | None) -> jwt.PyJWK:
-        raise Unauthenticated("no verification keys are configured (INFOCAP_JWKS_FILE or INFOCAP_JWKS_URL)")
+        raise Unauthenticated(
+            "no verification keys are configured (INFOCAP_JWKS_FILE or INFOCAP_JWKS_URL)"
+        )
 
 
 def _pick(keys: jwt.PyJWKSet, kid: str | None) -> jwt.PyJWK | None:
@@ -130,7 +132,11 @@ class Authenticator:
         algorithm, kid = header.get("alg"), header.get("kid")
         if algorithm not in self._algorithms:
             raise Unauthenticated("token algorithm not accepted")
-        if self._refused_kid_prefix and isinstance(kid, str) and kid.startswith(self._refused_kid_prefix):
+        if (
+            self._refused_kid_prefix
+            and isinstance(kid, str)
+            and kid.startswith(self._refused_kid_prefix)
+        ):
             raise Unauthenticated("demo keys are accepted only in demo mode")
         key = await self._keys.key(kid if isinstance(kid, str) else None)
         try:

@@ -1,9 +1,9 @@
 """Errors of authentication and authorisation. Each carries a stable ``code``.
 
-    AuthzError
-    ├── Unauthenticated   (UNAUTHENTICATED)  no token, or a token that does not verify
-    └── Forbidden         (FORBIDDEN)        roles that don't fit the organisation; a write
-                                             the policy refuses
+AuthzError
+├── Unauthenticated   (UNAUTHENTICATED)  no token, or a token that does not verify
+└── Forbidden         (FORBIDDEN)        roles that don't fit the organisation; a write
+                                         the policy refuses
 """
 
 

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.guard import ClientAccess
@@ -20,7 +20,7 @@ from schema.enums import GuardianshipKind, Role
 from schema.models import Client, Guardianship, Notice
 
 
-def active_guardianship(person: str, today: date) -> list[object]:
+def active_guardianship(person: str, today: date) -> list[ColumnElement[bool]]:
     """The SQL conditions of a guardianship of ``person`` in force on ``today``."""
     return [
         Guardianship.guardian_personal_id == person,
@@ -50,7 +50,10 @@ async def load_access(
         parties = set(
             await session.scalars(
                 select(Notice.client_id)
-                .where(Notice.client_id.in_(ids), or_(Notice.sender_id == org, Notice.recipient_id == org))
+                .where(
+                    Notice.client_id.in_(ids),
+                    or_(Notice.sender_id == org, Notice.recipient_id == org),
+                )
                 .distinct()
             )
         )

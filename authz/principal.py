@@ -13,7 +13,9 @@ ORGANISATION_ROLES = STAFF_ROLES | {Role.dpo}
 ROLE_ORGANISATION_TYPES: dict[Role, frozenset[OrganisationType]] = {
     Role.kela_handler: frozenset({OrganisationType.KELA}),
     Role.kela_advisor: frozenset({OrganisationType.KELA}),
-    Role.social_worker: frozenset({OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY}),
+    Role.social_worker: frozenset(
+        {OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY}
+    ),
     Role.social_counsellor: frozenset(
         {OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY}
     ),
@@ -40,7 +42,9 @@ class Principal:
         return self.roles & STAFF_ROLES
 
 
-def misfitting_roles(roles: frozenset[Role], organisation_type: OrganisationType | None) -> list[Role]:
+def misfitting_roles(
+    roles: frozenset[Role], organisation_type: OrganisationType | None
+) -> list[Role]:
     """Roles that an organisation of this type cannot hold (person roles fit anywhere)."""
     return sorted(
         (

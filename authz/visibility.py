@@ -24,7 +24,9 @@ def visible_clients(principal: Principal, today: date) -> ColumnElement[bool]:
         clauses.append(Client.organiser_id == org)
         clauses.append(
             Client.id.in_(
-                select(Notice.client_id).where(or_(Notice.sender_id == org, Notice.recipient_id == org))
+                select(Notice.client_id).where(
+                    or_(Notice.sender_id == org, Notice.recipient_id == org)
+                )
             )
         )
     if Role.client in roles and principal.person:

@@ -40,12 +40,16 @@ def check_ledger_key(path: Path) -> None:
     try:
         key = load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError) as error:
-        raise SettingsError(f"INFOCAP_LEDGER_KEY_FILE is not a readable PEM private key: {error}") from error
+        raise SettingsError(
+            f"INFOCAP_LEDGER_KEY_FILE is not a readable PEM private key: {error}"
+        ) from error
     if not isinstance(key, Ed25519PrivateKey):
         raise SettingsError("INFOCAP_LEDGER_KEY_FILE must hold an Ed25519 private key")
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now, keys: KeySource | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, clock: Clock = utc_now, keys: KeySource | None = None
+) -> Starlette:
     """The service. ``keys`` replaces the configured JWKS (tests); ``clock`` the time."""
     if settings.ledger_key_file is not None:
         check_ledger_key(settings.ledger_key_file)
@@ -110,4 +114,3 @@ async def health(_: Request) -> JSONResponse:
 
 async def internal_error(_: Request, __: Exception) -> JSONResponse:
     return JSONResponse(error_body(INTERNAL, INTERNAL_MESSAGE), status_code=500)
-

@@ -19,7 +19,9 @@ class UnitOfWork(SchemaExtension):
         if not isinstance(context, Context):
             return
         result = self.execution_context.result
-        errors = bool(result is not None and result.errors) or bool(self.execution_context.pre_execution_errors)
+        errors = bool(result is not None and result.errors) or bool(
+            self.execution_context.pre_execution_errors
+        )
         if not await finish(context, ok=not errors) and result is not None:
             result.data = None
             result.errors = [GraphQLError(INTERNAL_MESSAGE, extensions={"code": INTERNAL})]

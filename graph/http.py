@@ -38,7 +38,11 @@ def refusal(error: KnownError) -> JSONResponse:
     headers = {}
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    return JSONResponse(error_body(error.code, error.message), status_code=STATUS.get(error.code, 400), headers=headers)
+    return JSONResponse(
+        error_body(error.code, error.message),
+        status_code=STATUS.get(error.code, 400),
+        headers=headers,
+    )
 
 
 async def authenticate(scope: Scope, headers: Any) -> Principal:
@@ -148,4 +152,3 @@ async def download(request: Request) -> Response:
             "ETag": f'"{row.sha256}"',
         },
     )
-

@@ -72,21 +72,49 @@ class Loaders:
         self.client = DataLoader[uuid.UUID, ClientView | None](self._clients)
         self.plan = DataLoader[uuid.UUID, PlanVersion | None](self._current_plans)
         self.digital_profile = DataLoader[uuid.UUID, DigitalProfile | None](self._digital_profiles)
-        self.contact_persons = self._children(ContactPerson, ContactPerson.client_id, ContactPerson.organisation_id)
-        self.guardianships = self._children(Guardianship, Guardianship.ward_id, Guardianship.valid_from)
-        self.calculation = self._children(CalculationRow, CalculationRow.decision_id, CalculationRow.position)
-        self.commitments = self._children(PaymentCommitment, PaymentCommitment.decision_id, PaymentCommitment.position)
+        self.contact_persons = self._children(
+            ContactPerson, ContactPerson.client_id, ContactPerson.organisation_id
+        )
+        self.guardianships = self._children(
+            Guardianship, Guardianship.ward_id, Guardianship.valid_from
+        )
+        self.calculation = self._children(
+            CalculationRow, CalculationRow.decision_id, CalculationRow.position
+        )
+        self.commitments = self._children(
+            PaymentCommitment, PaymentCommitment.decision_id, PaymentCommitment.position
+        )
         self.information_requests = self._children(
             InformationRequest, InformationRequest.application_id, InformationRequest.requested_at
         )
         self.notice_moves = self._children(NoticeMove, NoticeMove.notice_id, NoticeMove.at)
-        self.decision_attachments = DataLoader[uuid.UUID, list[Attachment]](self._decision_attachments)
+        self.decision_attachments = DataLoader[uuid.UUID, list[Attachment]](
+            self._decision_attachments
+        )
         self.notice_attachments = DataLoader[uuid.UUID, list[Attachment]](self._notice_attachments)
-        self.decisions = self._pages(Decision, Decision.client_id, Decision.id, descending=True, where=decision_where(principal))
-        self.attachments = self._pages(Attachment, Attachment.client_id, Attachment.id, descending=True, where=attachment_where(principal))
-        self.notices = self._pages(Notice, Notice.client_id, Notice.id, descending=True, where=notice_where(principal))
-        self.applications = self._pages(Application, Application.client_id, Application.id, descending=True)
-        self.plan_versions = self._pages(PlanVersion, PlanVersion.client_id, PlanVersion.version, descending=True)
+        self.decisions = self._pages(
+            Decision,
+            Decision.client_id,
+            Decision.id,
+            descending=True,
+            where=decision_where(principal),
+        )
+        self.attachments = self._pages(
+            Attachment,
+            Attachment.client_id,
+            Attachment.id,
+            descending=True,
+            where=attachment_where(principal),
+        )
+        self.notices = self._pages(
+            Notice, Notice.client_id, Notice.id, descending=True, where=notice_where(principal)
+        )
+        self.applications = self._pages(
+            Application, Application.client_id, Application.id, descending=True
+        )
+        self.plan_versions = self._pages(
+            PlanVersion, PlanVersion.client_id, PlanVersion.version, descending=True
+        )
 
     # ---- clients and their access --------------------------------------------------------
 
@@ -106,7 +134,8 @@ class Loaders:
         rows = await self._session.scalars(
             select(PlanVersion).join(
                 latest,
-                (PlanVersion.client_id == latest.c.client_id) & (PlanVersion.version == latest.c.version),
+                (PlanVersion.client_id == latest.c.client_id)
+                & (PlanVersion.version == latest.c.version),
             )
         )
         by_client = {r.client_id: r for r in rows}
@@ -138,7 +167,10 @@ class Loaders:
         return DataLoader(load)
 
     async def _linked_attachments(
-        self, link: type[DecisionAttachment] | type[NoticeAttachment], owner: InstrumentedAttribute[Any], ids: list[uuid.UUID]
+        self,
+        link: type[DecisionAttachment] | type[NoticeAttachment],
+        owner: InstrumentedAttribute[Any],
+        ids: list[uuid.UUID],
     ) -> list[list[Attachment]]:
         rows = await self._session.execute(
             select(owner, Attachment)
@@ -152,7 +184,9 @@ class Loaders:
         return [grouped.get(i, []) for i in ids]
 
     async def _decision_attachments(self, ids: list[uuid.UUID]) -> list[list[Attachment]]:
-        return await self._linked_attachments(DecisionAttachment, DecisionAttachment.decision_id, ids)
+        return await self._linked_attachments(
+            DecisionAttachment, DecisionAttachment.decision_id, ids
+        )
 
     async def _notice_attachments(self, ids: list[uuid.UUID]) -> list[list[Attachment]]:
         return await self._linked_attachments(NoticeAttachment, NoticeAttachment.notice_id, ids)
@@ -175,7 +209,9 @@ class Loaders:
             pages: dict[PageKey, Page[M]] = {}
             for (first, after, filter_), parents in groups.items():
                 condition = None if where is None else where(filter_)
-                rows = await self._page_rows(model, parent, order, descending, parents, first, after, condition)
+                rows = await self._page_rows(
+                    model, parent, order, descending, parents, first, after, condition
+                )
                 for parent_id in parents:
                     pages[PageKey(parent_id, first, after, filter_)] = cut(
                         rows.get(parent_id, []), PageArgs(first, after)
@@ -232,7 +268,10 @@ def decision_where(principal: Principal) -> Where:
         if classes is None:
             return None
         return _any_of(
-            [and_(Decision.authority == a, _own(Decision.issuer_id, org, own)) for a, own in classes]
+            [
+                and_(Decision.authority == a, _own(Decision.issuer_id, org, own))
+                for a, own in classes
+            ]
         )
 
     return where
@@ -248,7 +287,10 @@ def attachment_where(principal: Principal) -> Where:
             return None
         return _any_of(
             [
-                and_(health_kind if health else not_(health_kind), _own(Attachment.uploaded_by_org, org, own))
+                and_(
+                    health_kind if health else not_(health_kind),
+                    _own(Attachment.uploaded_by_org, org, own),
+                )
                 for health, own in classes
             ]
         )

@@ -76,4 +76,3 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 
 def print_sdl() -> str:
     return build_schema().as_str() + "\n"
-

@@ -45,12 +45,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     env = get("ENV") or "development"
     if env not in ("development", "production"):
         raise SettingsError("INFOCAP_ENV is development or production")
-    algorithms = tuple(a.strip() for a in (get("JWT_ALGORITHMS") or "RS256,ES256").split(",") if a.strip())
+    algorithms = tuple(
+        a.strip() for a in (get("JWT_ALGORITHMS") or "RS256,ES256").split(",") if a.strip()
+    )
     refused = [a for a in algorithms if a not in ASYMMETRIC_ALGORITHMS]
     if refused or not algorithms:
-        raise SettingsError(
-            f"INFOCAP_JWT_ALGORITHMS accepts only asymmetric algorithms; refused: {', '.join(refused) or '(none given)'}"
-        )
+        named = ", ".join(refused) or "(none given)"
+        raise SettingsError(f"INFOCAP_JWT_ALGORITHMS takes asymmetric algorithms; refused: {named}")
     settings = Settings(
         database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         jwks_url=get("JWKS_URL"),
@@ -61,7 +62,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         env=env,
         ledger_key_file=_path(get("LEDGER_KEY_FILE")),
         attachment_dir=Path(get("ATTACHMENT_DIR") or "./attachments"),
-        max_upload_bytes=_positive(get("MAX_UPLOAD_BYTES"), 20 * 1024 * 1024, "INFOCAP_MAX_UPLOAD_BYTES"),
+        max_upload_bytes=_positive(
+            get("MAX_UPLOAD_BYTES"), 20 * 1024 * 1024, "INFOCAP_MAX_UPLOAD_BYTES"
+        ),
         demo=get("DEMO") == "1",
     )
     enforce_safe(settings)

@@ -73,7 +73,9 @@ async def write(
     """Insert the request's rows as one multi-row INSERT (split only past 1000 rows)."""
     rows = [_row(accessor, record) for record in records]
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        await session.execute(insert(AccessLogEntry).values(rows[start : start + ROWS_PER_STATEMENT]))
+        await session.execute(
+            insert(AccessLogEntry).values(rows[start : start + ROWS_PER_STATEMENT])
+        )
 
 
 async def entries(
@@ -90,4 +92,6 @@ async def entries(
         query = query.where(AccessLogEntry.organisation_id == organisation_id)
     if before_id is not None:
         query = query.where(AccessLogEntry.id < before_id)
-    return list((await session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(limit))).all())
+    return list(
+        (await session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(limit))).all()
+    )

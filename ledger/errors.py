@@ -1,9 +1,9 @@
 """Errors of the ledger. Each carries a stable ``code`` that the API shows as-is.
 
-    LedgerError
-    ├── InvalidEvent      (BAD_USER_INPUT)  unknown category or organisation, bad dates, bad target
-    └── EventConflict     (CONFLICT)        the event contradicts the chain: withdrawing a grant
-                                            that is not active, lifting a prohibition not in force
+LedgerError
+├── InvalidEvent      (BAD_USER_INPUT)  unknown category or organisation, bad dates, bad target
+└── EventConflict     (CONFLICT)        the event contradicts the chain: withdrawing a grant
+                                        that is not active, lifting a prohibition not in force
 """
 
 

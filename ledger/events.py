@@ -76,12 +76,19 @@ def prohibit_body(
     known_organisations: Collection[str],
 ) -> dict[str, Any]:
     """A prohibition names exactly one target: an organisation, a category, or one row."""
-    given = [organisation is not None, category is not None, row_type is not None or row_id is not None]
+    given = [
+        organisation is not None,
+        category is not None,
+        row_type is not None or row_id is not None,
+    ]
     if sum(given) != 1:
         raise InvalidEvent("a prohibition names exactly one target: organisation, category or row")
     target: dict[str, Any]
     if organisation is not None:
-        target = {"kind": "ORGANISATION", "organisation": _organisation(organisation, known_organisations)}
+        target = {
+            "kind": "ORGANISATION",
+            "organisation": _organisation(organisation, known_organisations),
+        }
     elif category is not None:
         target = {"kind": "CATEGORY", "category": _categories([category])[0]}
     else:

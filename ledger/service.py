@@ -172,7 +172,6 @@ def state_from_rules(rules: Sequence[ConsentRule]) -> ConsentState:
     prohibitions: list[Prohibition] = []
     for rule in sorted(rules, key=lambda r: r.seq):
         if rule.kind == ConsentEventType.GRANT:
-            assert rule.valid_from is not None
             grants.append(
                 Grant(
                     seq=rule.seq,
@@ -180,7 +179,7 @@ def state_from_rules(rules: Sequence[ConsentRule]) -> ConsentState:
                     categories=frozenset(rule.categories),
                     purpose=rule.purpose,
                     method=rule.method,
-                    valid_from=rule.valid_from,
+                    valid_from=rule.valid_from or rule.recorded_at,
                     valid_until=rule.valid_until,
                     recorded_at=rule.recorded_at,
                     ended_seq=rule.ended_seq,
@@ -231,7 +230,9 @@ async def events(
     query = select(ConsentEvent).where(ConsentEvent.client_id == client_id)
     if organisation_id is not None:
         query = query.where(
-            or_(ConsentEvent.actor_org == organisation_id, ConsentEvent.party_org == organisation_id)
+            or_(
+                ConsentEvent.actor_org == organisation_id, ConsentEvent.party_org == organisation_id
+            )
         )
     if after_seq is not None:
         query = query.where(ConsentEvent.seq > after_seq)

@@ -93,7 +93,11 @@ class ConsentState:
             if prohibition.in_force(at) and prohibition.covers(organisation, category, row):
                 return Verdict(False, prohibition_seq=prohibition.seq)
         for grant in reversed(self.grants):
-            if grant.grantee == organisation and category in grant.categories and grant.in_force(at):
+            if (
+                grant.grantee == organisation
+                and category in grant.categories
+                and grant.in_force(at)
+            ):
                 return Verdict(True, grant_seq=grant.seq)
         return Verdict(False)
 

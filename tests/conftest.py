@@ -23,7 +23,9 @@ from schema.db import migrate
 from tests.pgserver import PostgresServer, postgres_server
 from tests.support import AUDIENCE, ISSUER, Api, Clock, Http, Keys
 
-DATABASES = [d for d in os.environ.get("INFOCAP_TEST_DATABASES", "sqlite,postgresql").split(",") if d]
+DATABASES = [
+    d for d in os.environ.get("INFOCAP_TEST_DATABASES", "sqlite,postgresql").split(",") if d
+]
 TEMPLATE = "infocap_template"
 
 

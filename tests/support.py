@@ -29,7 +29,11 @@ class Keys:
 
     @classmethod
     def create(cls, directory: Path) -> "Keys":
-        keys = cls(rsa.generate_private_key(public_exponent=65537, key_size=2048), ec.generate_private_key(ec.SECP256R1()), directory / "jwks.json")
+        keys = cls(
+            rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            ec.generate_private_key(ec.SECP256R1()),
+            directory / "jwks.json",
+        )
         keys.jwks_path.write_text(json.dumps(keys.jwks()))
         return keys
 
@@ -43,7 +47,14 @@ class Keys:
             ]
         }
 
-    def sign(self, claims: dict[str, Any], *, algorithm: str = "RS256", kid: str | None = None, key: Any = None) -> str:
+    def sign(
+        self,
+        claims: dict[str, Any],
+        *,
+        algorithm: str = "RS256",
+        kid: str | None = None,
+        key: Any = None,
+    ) -> str:
         if key is None:
             key = self.rsa if algorithm.startswith("RS") else self.ec
         if kid is None:
@@ -51,7 +62,14 @@ class Keys:
         return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid})
 
 
-def claims(roles: str | list[str], *, org: str | None = None, person: str | None = None, sub: str | None = None, **extra: Any) -> dict[str, Any]:
+def claims(
+    roles: str | list[str],
+    *,
+    org: str | None = None,
+    person: str | None = None,
+    sub: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     now = int(time.time())
     body: dict[str, Any] = {
         "iss": ISSUER,
@@ -73,7 +91,9 @@ def claims(roles: str | list[str], *, org: str | None = None, person: str | None
 ORG_TYPES = {"kela": OrganisationType.KELA, "helsinki": OrganisationType.MUNICIPALITY}
 
 
-def principal(role: Role | str, org: str | None = None, person: str | None = None, name: str = "Test Person") -> Principal:
+def principal(
+    role: Role | str, org: str | None = None, person: str | None = None, name: str = "Test Person"
+) -> Principal:
     role = Role(role)
     org_type = None if org is None else ORG_TYPES.get(org, OrganisationType.WELLBEING_COUNTY)
     return Principal(
@@ -110,19 +130,27 @@ class Api:
 
     async def run(self, who: Principal, query: str, **variables: Any) -> dict[str, Any]:
         ctx = Context.open(self.runtime, who)
-        result = await self.app.state.schema.execute(query, variable_values=variables, context_value=ctx)
+        result = await self.app.state.schema.execute(
+            query, variable_values=variables, context_value=ctx
+        )
         out: dict[str, Any] = {"data": result.data}
         if result.errors:
-            out["errors"] = [{"message": e.message, "code": (e.extensions or {}).get("code"), "path": e.path} for e in result.errors]
+            out["errors"] = [
+                {"message": e.message, "code": (e.extensions or {}).get("code"), "path": e.path}
+                for e in result.errors
+            ]
         return out
 
     async def ok(self, who: Principal, query: str, **variables: Any) -> dict[str, Any]:
         out = await self.run(who, query, **variables)
         assert "errors" not in out, out
-        assert out["data"] is not None
-        return out["data"]
+        data: dict[str, Any] = out["data"]
+        assert data is not None
+        return data
 
-    async def fails(self, who: Principal, query: str, code: str, **variables: Any) -> dict[str, Any]:
+    async def fails(
+        self, who: Principal, query: str, code: str, **variables: Any
+    ) -> dict[str, Any]:
         out = await self.run(who, query, **variables)
         codes = [e["code"] for e in out.get("errors", [])]
         assert code in codes, out
@@ -139,13 +167,18 @@ class Http:
     def token(self, roles: str | list[str], **kwargs: Any) -> str:
         return self.keys.sign(claims(roles, **kwargs))
 
-    async def post(self, query: str, token: str | None, variables: dict[str, Any] | None = None) -> httpx.Response:
+    async def post(
+        self, query: str, token: str | None, variables: dict[str, Any] | None = None
+    ) -> httpx.Response:
         headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
     async def ok(self, query: str, token: str, **variables: Any) -> dict[str, Any]:
         response = await self.post(query, token, variables)
         assert response.status_code == 200, response.text
-        body = response.json()
+        body: dict[str, Any] = response.json()
         assert "errors" not in body, body
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data

@@ -2,8 +2,8 @@
 
 DDMMYY, a century sign, a three-digit individual number and a check character: the
 remainder of the nine digits DDMMYYNNN divided by 31 indexes ``CHECK_CHARACTERS``.
-Century signs: ``+`` 1800s; ``-`` ``Y`` ``X`` ``W`` ``V`` ``U`` 1900s; ``A``–``F`` 2000s.
-Individual numbers run 002–899; 900–999 are temporary codes (used in test data).
+Century signs: ``+`` 1800s; ``-`` ``Y`` ``X`` ``W`` ``V`` ``U`` 1900s; ``A`` to ``F`` 2000s.
+Individual numbers run 002 to 899; 900 to 999 are temporary codes (used in test data).
 """
 
 import re
@@ -35,7 +35,9 @@ def parse(text: str) -> PersonalId:
     code = text.strip().upper()
     match = _SHAPE.match(code)
     if match is None:
-        raise InvalidPersonalId("a personal identity code is DDMMYY, a century sign, NNN and a check character")
+        raise InvalidPersonalId(
+            "a personal identity code is DDMMYY, a century sign, NNN and a check character"
+        )
     day, month, year, sign, individual, check = match.groups()
     try:
         born = date(CENTURIES[sign] + int(year), int(month), int(day))

@@ -11,6 +11,7 @@ from graph.loaders import ClientView
 from graph.pagination import cut, page_args
 from graph.services import clients as service
 from graph.services import guardianships
+from graph.services.lookup import client_view
 from graph.types.client import Client, Guardianship, uuid_key
 from graph.types.client_inputs import GuardianshipInput, RegisterClientInput, UpdateClientInput
 from graph.types.connection import Connection, connection
@@ -31,7 +32,7 @@ def _shown(view: ClientView | None, ctx: Context) -> Client | None:
     return None if view is None or not view.access.visible else Client.from_view(view, ctx)
 
 
-async def client(info: Info, id: strawberry.ID) -> Client | None:  # noqa: A002
+async def client(info: Info, id: strawberry.ID) -> Client | None:
     """The client, or null when no such client exists for the caller."""
     try:
         key = uuid.UUID(str(id))
@@ -43,8 +44,12 @@ async def client(info: Info, id: strawberry.ID) -> Client | None:  # noqa: A002
 async def client_by_personal_id(info: Info, personal_id: str) -> Client | None:
     """By personal identity code; an invalid code is BAD_USER_INPUT."""
     code = service.parse_personal_id(personal_id)
-    key = await info.context.session.scalar(select(ClientRow.id).where(ClientRow.personal_id == code))
-    return None if key is None else _shown(await info.context.loaders.client.load(key), info.context)
+    key = await info.context.session.scalar(
+        select(ClientRow.id).where(ClientRow.personal_id == code)
+    )
+    return (
+        None if key is None else _shown(await info.context.loaders.client.load(key), info.context)
+    )
 
 
 async def clients(
@@ -69,25 +74,30 @@ async def clients(
     ids = list(await ctx.session.scalars(query.order_by(ClientRow.id).limit(args.first + 1)))
     views: Sequence[ClientView | None] = await ctx.loaders.client.load_many(ids)
     shown = [v for v in views if v is not None and v.access.visible]
-    return connection("client", cut(shown, args), lambda v: Client.from_view(v, ctx), lambda v: v.row.id)
+    return connection(
+        "client", cut(shown, args), lambda v: Client.from_view(v, ctx), lambda v: v.row.id
+    )
 
 
-async def register_client(info: Info, input: RegisterClientInput) -> Client:  # noqa: A002
+async def register_client(info: Info, input: RegisterClientInput) -> Client:
     view = await service.register(info.context, input)
     return Client.from_view(view, info.context)
 
 
-async def update_client(info: Info, id: strawberry.ID, input: UpdateClientInput) -> Client:  # noqa: A002
+async def update_client(info: Info, id: strawberry.ID, input: UpdateClientInput) -> Client:
     view = await service.update(info.context, str(id), input)
     return Client.from_view(view, info.context)
 
 
-async def record_guardianship(info: Info, input: GuardianshipInput) -> Guardianship:  # noqa: A002
+async def record_guardianship(info: Info, input: GuardianshipInput) -> Guardianship:
     ctx = info.context
     row = await guardianships.record(
-        ctx, str(input.ward_id), input.guardian_personal_id, input.kind, input.valid_from, input.valid_until
+        ctx,
+        str(input.ward_id),
+        input.guardian_personal_id,
+        input.kind,
+        input.valid_from,
+        input.valid_until,
     )
-    view = await ctx.loaders.client.load(row.ward_id)
-    assert view is not None
+    view = await client_view(ctx, row.ward_id)
     return Guardianship.from_row(row, view.access, ctx.today)
-

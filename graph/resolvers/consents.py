@@ -8,6 +8,7 @@ from graph.context import Info
 from graph.errors import BadUserInput
 from graph.pagination import cut, page_args
 from graph.services import consents
+from graph.services.lookup import client_view
 from graph.types.connection import Connection, connection, empty_connection
 from graph.types.consent import ConsentEvent, ConsentGrantInput, ProhibitionInput
 from ledger.service import events
@@ -43,16 +44,17 @@ async def consent_ledger(
         limit=args.first + 1,
         after_seq=after_seq,
     )
-    return connection("ledger", cut(rows, args), lambda r: ConsentEvent.from_row(r, view.access), lambda r: r.seq)
+    return connection(
+        "ledger", cut(rows, args), lambda r: ConsentEvent.from_row(r, view.access), lambda r: r.seq
+    )
 
 
 async def _event(info: Info, row: ConsentEventRow) -> ConsentEvent:
-    view = await info.context.loaders.client.load(row.client_id)
-    assert view is not None
+    view = await client_view(info.context, row.client_id)
     return ConsentEvent.from_row(row, view.access)
 
 
-async def grant_consent(info: Info, input: ConsentGrantInput) -> ConsentEvent:  # noqa: A002
+async def grant_consent(info: Info, input: ConsentGrantInput) -> ConsentEvent:
     return await _event(info, await consents.grant(info.context, input))
 
 
@@ -63,18 +65,29 @@ async def withdraw_consent(
     reason: str | None = None,
     method: ConsentMethod = ConsentMethod.ELECTRONIC,
 ) -> ConsentEvent:
-    return await _event(info, await consents.withdraw(info.context, str(client_id), grant_seq, reason, method))
+    return await _event(
+        info, await consents.withdraw(info.context, str(client_id), grant_seq, reason, method)
+    )
 
 
-async def prohibit_disclosure(info: Info, input: ProhibitionInput) -> ConsentEvent:  # noqa: A002
+async def prohibit_disclosure(info: Info, input: ProhibitionInput) -> ConsentEvent:
     return await _event(info, await consents.prohibit(info.context, input))
 
 
 async def lift_prohibition(
-    info: Info, client_id: strawberry.ID, prohibition_seq: int, method: ConsentMethod = ConsentMethod.ELECTRONIC
+    info: Info,
+    client_id: strawberry.ID,
+    prohibition_seq: int,
+    method: ConsentMethod = ConsentMethod.ELECTRONIC,
 ) -> ConsentEvent:
-    return await _event(info, await consents.lift(info.context, str(client_id), prohibition_seq, method))
+    return await _event(
+        info, await consents.lift(info.context, str(client_id), prohibition_seq, method)
+    )
 
 
-async def record_informed(info: Info, client_id: strawberry.ID, text_version: str, channel: str) -> ConsentEvent:
-    return await _event(info, await consents.informed(info.context, str(client_id), text_version, channel))
+async def record_informed(
+    info: Info, client_id: strawberry.ID, text_version: str, channel: str
+) -> ConsentEvent:
+    return await _event(
+        info, await consents.informed(info.context, str(client_id), text_version, channel)
+    )

@@ -1,10 +1,12 @@
 import strawberry
 from sqlalchemy import select
+from strawberry.file_uploads import Upload
 
 from graph.context import Info
 from graph.errors import NotFound
 from graph.pagination import cut, page_args
 from graph.services import attachments, notices
+from graph.services.lookup import client_view
 from graph.types.attachment import Attachment, AttachmentInput
 from graph.types.client import uuid_key
 from graph.types.connection import Connection, connection, empty_connection
@@ -13,7 +15,6 @@ from graph.types.guarding import Scope
 from graph.types.notice import Notice, NoticeInput
 from schema.enums import NoticeOutcome, NoticeStatus, NoticeType
 from schema.models import Notice as NoticeRow
-from strawberry.file_uploads import Upload
 
 
 async def notice_inbox(
@@ -21,7 +22,7 @@ async def notice_inbox(
     first: int | None = None,
     after: str | None = None,
     status: list[NoticeStatus] | None = None,
-    type: list[NoticeType] | None = None,  # noqa: A002
+    type: list[NoticeType] | None = None,
 ) -> Connection[Notice]:
     """Notices sent to the caller's organisation, oldest first (a work queue)."""
     ctx = info.context
@@ -41,11 +42,14 @@ async def notice_inbox(
     views = await ctx.loaders.client.load_many([r.client_id for r in rows])
     shown = [(r, v) for r, v in zip(rows, views, strict=True) if v is not None and v.access.visible]
     return connection(
-        "inbox", cut(shown, args), lambda pair: Notice.from_row(pair[0], pair[1].access, ctx), lambda pair: pair[0].id
+        "inbox",
+        cut(shown, args),
+        lambda pair: Notice.from_row(pair[0], pair[1].access, ctx),
+        lambda pair: pair[0].id,
     )
 
 
-async def notice(info: Info, id: strawberry.ID) -> Notice | None:  # noqa: A002
+async def notice(info: Info, id: strawberry.ID) -> Notice | None:
     """The notice, or null when the caller may not know of it."""
     try:
         row, view = await notices.visible_notice(info.context, str(id))
@@ -54,18 +58,17 @@ async def notice(info: Info, id: strawberry.ID) -> Notice | None:  # noqa: A002
     return Notice.from_row(row, view.access, info.context)
 
 
-async def send_notice(info: Info, input: NoticeInput) -> Notice:  # noqa: A002
+async def send_notice(info: Info, input: NoticeInput) -> Notice:
     """Idempotent on sender + externalId."""
     ctx = info.context
     row = await notices.send(ctx, input)
-    view = await ctx.loaders.client.load(row.client_id)
-    assert view is not None
+    view = await client_view(ctx, row.client_id)
     return Notice.from_row(row, view.access, ctx)
 
 
 async def move_notice(
     info: Info,
-    id: strawberry.ID,  # noqa: A002
+    id: strawberry.ID,
     to: NoticeStatus,
     outcome: NoticeOutcome | None = None,
     note: str | None = None,
@@ -75,15 +78,13 @@ async def move_notice(
     by the sender before IN_PROGRESS. Any other move is CONFLICT."""
     ctx = info.context
     row = await notices.move(ctx, str(id), to, outcome, note, responsible_worker)
-    view = await ctx.loaders.client.load(row.client_id)
-    assert view is not None
+    view = await client_view(ctx, row.client_id)
     return Notice.from_row(row, view.access, ctx)
 
 
-async def upload_attachment(info: Info, input: AttachmentInput, file: Upload) -> Attachment:  # noqa: A002
+async def upload_attachment(info: Info, input: AttachmentInput, file: Upload) -> Attachment:
     """GraphQL multipart request; content is stored once by SHA-256."""
     ctx = info.context
     row = await attachments.upload(ctx, input, file)  # type: ignore[arg-type]
-    view = await ctx.loaders.client.load(row.client_id)
-    assert view is not None
+    view = await client_view(ctx, row.client_id)
     return Attachment.from_row(row, Scope(view.access), ctx)

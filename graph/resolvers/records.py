@@ -7,7 +7,13 @@ import strawberry
 from graph.context import Info
 from graph.loaders import ClientView
 from graph.services import applications, decisions, plans
-from graph.types.application import Application, ApplicationInput, InformationRequestInput, UrgencyInput
+from graph.services.lookup import client_view
+from graph.types.application import (
+    Application,
+    ApplicationInput,
+    InformationRequestInput,
+    UrgencyInput,
+)
 from graph.types.decision import Decision, DecisionInput
 from graph.types.guarding import Scope
 from graph.types.plan import Plan, PlanInput
@@ -16,13 +22,11 @@ from schema.models import Application as ApplicationRow
 
 
 async def _view(info: Info, client_id: uuid.UUID) -> ClientView:
-    view = await info.context.loaders.client.load(client_id)
-    assert view is not None
-    return view
+    return await client_view(info.context, client_id)
 
 
 async def save_plan(
-    info: Info, client_id: strawberry.ID, input: PlanInput, expected_version: int | None = None  # noqa: A002
+    info: Info, client_id: strawberry.ID, input: PlanInput, expected_version: int | None = None
 ) -> Plan:
     """Save a new version; ``expectedVersion`` is the version edited (none for the first)."""
     row = await plans.save(info.context, str(client_id), input, expected_version)
@@ -35,34 +39,41 @@ async def _application(info: Info, row: ApplicationRow) -> Application:
     return Application.from_row(row, Scope(view.access), info.context)
 
 
-async def record_application(info: Info, input: ApplicationInput) -> Application:  # noqa: A002
+async def record_application(info: Info, input: ApplicationInput) -> Application:
     return await _application(info, await applications.record(info.context, input))
 
 
 async def request_information(
-    info: Info, application_id: strawberry.ID, input: InformationRequestInput  # noqa: A002
+    info: Info, application_id: strawberry.ID, input: InformationRequestInput
 ) -> Application:
-    return await _application(info, await applications.request_information(info.context, str(application_id), input))
+    return await _application(
+        info, await applications.request_information(info.context, str(application_id), input)
+    )
 
 
 async def update_application(
     info: Info,
-    id: strawberry.ID,  # noqa: A002
+    id: strawberry.ID,
     status: ApplicationStatus | None = None,
     urgency: UrgencyInput | None = None,
 ) -> Application:
-    return await _application(info, await applications.update(info.context, str(id), status, urgency))
+    return await _application(
+        info, await applications.update(info.context, str(id), status, urgency)
+    )
 
 
 async def answer_information_request(
     info: Info, application_id: strawberry.ID, request_id: strawberry.ID
 ) -> Application:
     return await _application(
-        info, await applications.answer_information_request(info.context, str(application_id), str(request_id))
+        info,
+        await applications.answer_information_request(
+            info.context, str(application_id), str(request_id)
+        ),
     )
 
 
-async def record_decision(info: Info, input: DecisionInput) -> Decision:  # noqa: A002
+async def record_decision(info: Info, input: DecisionInput) -> Decision:
     """Idempotent on issuer + externalId: a repeat returns the same decision; a repeat
     with other content is CONFLICT."""
     row = await decisions.record(info.context, input)

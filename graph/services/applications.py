@@ -7,7 +7,7 @@ from sqlalchemy import select
 from graph.context import Context
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.loaders import ClientView
-from graph.services.lookup import client_view, parse_id, text
+from graph.services.lookup import client_view, fetch, organisation_of, parse_id, text
 from graph.types.application import ApplicationInput, InformationRequestInput, UrgencyInput
 from schema.base import new_id
 from schema.db import insert_if_absent
@@ -32,11 +32,12 @@ async def record(ctx: Context, data: ApplicationInput) -> Application:
     _authorize(ctx, view)
     external_id = text(data.external_id, "externalId", limit=200)
     _not_future(ctx, data.received_at, "receivedAt")
-    org = ctx.principal.organisation_id
-    assert org is not None
+    org = organisation_of(ctx)
     if external_id is not None:
         existing = await ctx.session.scalar(
-            select(Application).where(Application.recorded_by_org == org, Application.external_id == external_id)
+            select(Application).where(
+                Application.recorded_by_org == org, Application.external_id == external_id
+            )
         )
         if existing is not None:
             if existing.client_id != view.row.id or existing.received_at != data.received_at:
@@ -53,10 +54,13 @@ async def record(ctx: Context, data: ApplicationInput) -> Application:
         "recorded_at": ctx.now,
         "recorded_by_org": org,
     }
-    if not await insert_if_absent(ctx.session, Application, values, ["recorded_by_org", "external_id"]):
-        raise Conflict("an application with this external id was recorded at the same moment; retry")
-    row = await ctx.session.get(Application, values["id"])
-    assert row is not None
+    if not await insert_if_absent(
+        ctx.session, Application, values, ["recorded_by_org", "external_id"]
+    ):
+        raise Conflict(
+            "an application with this external id was recorded at the same moment; retry"
+        )
+    row = await fetch(ctx, Application, values["id"])
     if data.urgency is not None:
         _urgency(ctx, row, data.urgency)
     await ctx.session.flush()
@@ -73,7 +77,10 @@ async def application_for_write(ctx: Context, application_id: str) -> Applicatio
 
 
 async def update(
-    ctx: Context, application_id: str, status: ApplicationStatus | None, urgency: UrgencyInput | None
+    ctx: Context,
+    application_id: str,
+    status: ApplicationStatus | None,
+    urgency: UrgencyInput | None,
 ) -> Application:
     row = await application_for_write(ctx, application_id)
     if status is not None:
@@ -84,7 +91,9 @@ async def update(
     return row
 
 
-async def request_information(ctx: Context, application_id: str, data: InformationRequestInput) -> Application:
+async def request_information(
+    ctx: Context, application_id: str, data: InformationRequestInput
+) -> Application:
     row = await application_for_write(ctx, application_id)
     items = [text(i, "item", limit=1000, required=True) for i in data.items]
     if not items:
@@ -105,7 +114,9 @@ async def request_information(ctx: Context, application_id: str, data: Informati
     return row
 
 
-async def answer_information_request(ctx: Context, application_id: str, request_id: str) -> Application:
+async def answer_information_request(
+    ctx: Context, application_id: str, request_id: str
+) -> Application:
     row = await application_for_write(ctx, application_id)
     request = await ctx.session.get(InformationRequest, parse_id(request_id, "requestId"))
     if request is None or request.application_id != row.id:

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from authz.basis import RedactionReason
 from authz.errors import Forbidden
-
 from graph.context import Context
 from graph.domain import media_types
 from graph.errors import BadUserInput, NotFound, PayloadTooLarge
@@ -49,14 +48,22 @@ async def read_limited(upload: Upload, limit: int) -> bytes:
 def media_type_of(content: bytes, declared: str | None) -> str:
     found = media_types.sniff(content)
     if found is None:
-        raise BadUserInput(f"the content is none of the accepted types: {', '.join(media_types.ACCEPTED)}")
+        raise BadUserInput(
+            f"the content is none of the accepted types: {', '.join(media_types.ACCEPTED)}"
+        )
     stated = media_types.normalise(declared)
     if stated not in media_types.UNDECLARED and stated != found:
         raise BadUserInput(f"the file is declared {stated} but its content is {found}")
     return found
 
 
-async def _check_link(ctx: Context, model: type[Application] | type[Decision] | type[Notice], value: str | None, client: uuid.UUID, what: str) -> uuid.UUID | None:
+async def _check_link(
+    ctx: Context,
+    model: type[Application] | type[Decision] | type[Notice],
+    value: str | None,
+    client: uuid.UUID,
+    what: str,
+) -> uuid.UUID | None:
     if value is None:
         return None
     key = parse_id(value, what)
@@ -74,13 +81,20 @@ async def upload(ctx: Context, data: AttachmentInput, file: Upload) -> Attachmen
     content = await read_limited(file, ctx.runtime.settings.max_upload_bytes)
     media_type = media_type_of(content, data.media_type or file.content_type)
     links = {
-        "application_id": await _check_link(ctx, Application, data.application_id, view.row.id, "applicationId"),
-        "decision_id": await _check_link(ctx, Decision, data.decision_id, view.row.id, "decisionId"),
+        "application_id": await _check_link(
+            ctx, Application, data.application_id, view.row.id, "applicationId"
+        ),
+        "decision_id": await _check_link(
+            ctx, Decision, data.decision_id, view.row.id, "decisionId"
+        ),
         "notice_id": await _check_link(ctx, Notice, data.notice_id, view.row.id, "noticeId"),
     }
     sha256 = await ctx.runtime.blobs.put(content)
     await insert_if_absent(
-        ctx.session, Blob, {"sha256": sha256, "size": len(content), "stored_at": ctx.now}, ["sha256"]
+        ctx.session,
+        Blob,
+        {"sha256": sha256, "size": len(content), "stored_at": ctx.now},
+        ["sha256"],
     )
     role = decision.rule.subject if decision.rule is not None else ""
     row = Attachment(

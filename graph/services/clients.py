@@ -1,6 +1,7 @@
 """Registering clients and keeping their details."""
 
 import re
+import uuid
 from datetime import datetime
 
 from sqlalchemy import select
@@ -46,8 +47,9 @@ def _email(value: str | None) -> str | None:
 async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     ctx.guard.authorize(None, "client", "register", category=DataCategory.IDENTITY)
     code = parse_personal_id(data.personal_id)
+    client_id = new_id()
     values = {
-        "id": new_id(),
+        "id": client_id,
         "personal_id": code,
         "name": text(data.name, "name", limit=200, required=True),
         "language": data.language,
@@ -61,11 +63,11 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     }
     if not await insert_if_absent(ctx.session, Client, values, ["personal_id"]):
         raise Conflict("a client with this personal identity code is already registered")
-    await start_chain(ctx.session, values["id"])
+    await start_chain(ctx.session, client_id)
     if data.digital_profile is not None:
-        _record_profile(ctx, values["id"], data.digital_profile)
+        _record_profile(ctx, client_id, data.digital_profile)
     await ctx.session.flush()
-    return await client_view(ctx, values["id"])
+    return await client_view(ctx, client_id)
 
 
 async def update(ctx: Context, client_id: str, data: UpdateClientInput) -> ClientView:
@@ -96,7 +98,7 @@ async def update(ctx: Context, client_id: str, data: UpdateClientInput) -> Clien
     return await client_view(ctx, row.id)
 
 
-def _record_profile(ctx: Context, client_id: object, data: DigitalProfileInput) -> None:
+def _record_profile(ctx: Context, client_id: uuid.UUID, data: DigitalProfileInput) -> None:
     ctx.session.add(
         DigitalProfile(
             client_id=client_id,
@@ -109,14 +111,20 @@ def _record_profile(ctx: Context, client_id: object, data: DigitalProfileInput) 
 
 
 async def set_contact_person(
-    ctx: Context, view: ClientView, data: ContactPersonInput, at: datetime, organisation_id: str | None = None
+    ctx: Context,
+    view: ClientView,
+    data: ContactPersonInput,
+    at: datetime,
+    organisation_id: str | None = None,
 ) -> None:
     """The named counterpart of ``organisation_id`` (the caller's by default) for the client."""
     org = organisation_id or ctx.principal.organisation_id
     if org is None:
         raise BadUserInput("only staff have a contact person for the client")
     existing = await ctx.session.scalar(
-        select(ContactPerson).where(ContactPerson.client_id == view.row.id, ContactPerson.organisation_id == org)
+        select(ContactPerson).where(
+            ContactPerson.client_id == view.row.id, ContactPerson.organisation_id == org
+        )
     )
     person = existing or ContactPerson(client_id=view.row.id, organisation_id=org)
     person.name = text(data.name, "contact person's name", limit=200, required=True) or ""

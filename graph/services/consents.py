@@ -31,27 +31,37 @@ STAFF_METHODS = (ConsentMethod.WRITTEN, ConsentMethod.ORAL)
 
 def _actor(ctx: Context) -> Actor:
     principal = ctx.principal
-    return Actor(principal.subject, principal.organisation_id, tuple(r.value for r in principal.roles))
+    return Actor(
+        principal.subject, principal.organisation_id, tuple(r.value for r in principal.roles)
+    )
 
 
 def _author(
-    ctx: Context, view: ClientView, method: ConsentMethod, categories: Collection[str], action: str = "decide"
+    ctx: Context,
+    view: ClientView,
+    method: ConsentMethod,
+    categories: Collection[str],
+    action: str = "decide",
 ) -> Mapping[str, Any]:
     """Authorise the client's will, and name its grantor.
 
     The client and guardians decide for themselves; staff record, with WRITTEN or ORAL."""
     access = view.access
     if access.has(Relation.SELF) or access.has(Relation.GUARDIAN):
-        ctx.guard.authorize(access, "consent", action, category=DataCategory.CONSENT, categories=categories)
+        ctx.guard.authorize(
+            access, "consent", action, category=DataCategory.CONSENT, categories=categories
+        )
         if access.has(Relation.SELF):
             return CLIENT_GRANTOR
-        assert ctx.principal.person is not None
-        return guardian_grantor(ctx.principal.person)
+        return guardian_grantor(ctx.principal.person or "")
     # Staff have no "decide" line in the policy: an ELECTRONIC write by staff is refused
     # (and logged) there, with the reason spelled out.
     try:
         ctx.guard.authorize(
-            access, "consent", "record" if method in STAFF_METHODS else "decide", category=DataCategory.CONSENT
+            access,
+            "consent",
+            "record" if method in STAFF_METHODS else "decide",
+            category=DataCategory.CONSENT,
         )
     except Forbidden as error:
         raise Forbidden(
@@ -62,7 +72,11 @@ def _author(
 
 
 async def _append(
-    ctx: Context, view: ClientView, type_: ConsentEventType, body: Mapping[str, Any], grantor: Mapping[str, Any] | None
+    ctx: Context,
+    view: ClientView,
+    type_: ConsentEventType,
+    body: Mapping[str, Any],
+    grantor: Mapping[str, Any] | None,
 ) -> ConsentEvent:
     row = await append(
         ctx.session,
@@ -84,7 +98,9 @@ async def grant(ctx: Context, data: ConsentGrantInput) -> ConsentEvent:
     evidence = None
     if data.evidence_attachment_id is not None:
         evidence = parse_id(data.evidence_attachment_id, "evidenceAttachmentId")
-        owner = await ctx.session.scalar(select(Attachment.client_id).where(Attachment.id == evidence))
+        owner = await ctx.session.scalar(
+            select(Attachment.client_id).where(Attachment.id == evidence)
+        )
         if owner != view.row.id:
             raise BadUserInput("evidenceAttachmentId names no attachment of this client's")
     body = events.grant_body(
@@ -106,7 +122,9 @@ async def withdraw(
     view = await client_view(ctx, client_id)
     target = view.access.consent.grant(grant_seq)
     grantor = _author(ctx, view, method, () if target is None else target.categories)
-    body = events.withdraw_body(grant_seq=grant_seq, reason=text(reason, "reason", limit=1000), method=method.value)
+    body = events.withdraw_body(
+        grant_seq=grant_seq, reason=text(reason, "reason", limit=1000), method=method.value
+    )
     return await _append(ctx, view, ConsentEventType.WITHDRAW, body, grantor)
 
 
@@ -127,7 +145,9 @@ async def prohibit(ctx: Context, data: ProhibitionInput) -> ConsentEvent:
     return await _append(ctx, view, ConsentEventType.PROHIBIT, body, grantor)
 
 
-async def lift(ctx: Context, client_id: str, prohibition_seq: int, method: ConsentMethod) -> ConsentEvent:
+async def lift(
+    ctx: Context, client_id: str, prohibition_seq: int, method: ConsentMethod
+) -> ConsentEvent:
     view = await client_view(ctx, client_id)
     target = view.access.consent.prohibition(prohibition_seq)
     categories: list[str] = []
@@ -156,10 +176,14 @@ def _target_categories(target: Mapping[str, Any], row_category: DataCategory | N
     return ALL_CATEGORIES
 
 
-async def _row_category(ctx: Context, view: ClientView, row_type: str | None, row_id: str | None) -> DataCategory:
+async def _row_category(
+    ctx: Context, view: ClientView, row_type: str | None, row_id: str | None
+) -> DataCategory:
     """The category of the row a prohibition names; the row must be this client's."""
     if row_type not in {r.value for r in RowType} or row_id is None:
-        raise BadUserInput("a row target needs rowType (APPLICATION, DECISION, ATTACHMENT, NOTICE) and rowId")
+        raise BadUserInput(
+            "a row target needs rowType (APPLICATION, DECISION, ATTACHMENT, NOTICE) and rowId"
+        )
     key = parse_id(row_id, "rowId")
     kind = RowType(row_type)
     if kind == RowType.APPLICATION:

@@ -15,12 +15,19 @@ from sqlalchemy import select
 
 from graph.context import Context
 from graph.errors import BadUserInput, Conflict
-from graph.services.lookup import client_view, parse_id, text
+from graph.services.lookup import client_view, fetch, parse_id, text
 from graph.types.decision import DecisionInput, decision_category
 from schema.base import new_id
 from schema.db import insert_if_absent
 from schema.enums import Authority, DecisionKind, OrganisationType
-from schema.models import Application, Attachment, CalculationRow, Decision, DecisionAttachment, PaymentCommitment
+from schema.models import (
+    Application,
+    Attachment,
+    CalculationRow,
+    Decision,
+    DecisionAttachment,
+    PaymentCommitment,
+)
 
 KINDS = {
     Authority.KELA: (DecisionKind.BASIC, DecisionKind.BASIC_URGENT),
@@ -42,7 +49,9 @@ def _check(data: DecisionInput, authority: Authority) -> None:
         allowed = ", ".join(k.value for k in KINDS[authority])
         raise BadUserInput(f"a {authority.value} decision is of kind {allowed}")
     amounts = [data.total_amount_cents]
-    amounts += [r.amount_cents for r in data.calculation] + [p.amount_cents for p in data.payment_commitments]
+    amounts += [r.amount_cents for r in data.calculation] + [
+        p.amount_cents for p in data.payment_commitments
+    ]
     if any(a < 0 for a in amounts):
         raise BadUserInput("amounts are cents and never negative")
     if data.period_start and data.period_end and data.period_end < data.period_start:
@@ -73,11 +82,21 @@ def content_hash(data: DecisionInput, client_id: uuid.UUID) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
-async def _owned_ids(ctx: Context, model: type[Application] | type[Attachment], ids: list[str], client: uuid.UUID, what: str) -> list[uuid.UUID]:
+async def _owned_ids(
+    ctx: Context,
+    model: type[Application] | type[Attachment],
+    ids: list[str],
+    client: uuid.UUID,
+    what: str,
+) -> list[uuid.UUID]:
     wanted = [parse_id(i, what) for i in ids]
     if not wanted:
         return []
-    found = set(await ctx.session.scalars(select(model.id).where(model.id.in_(wanted), model.client_id == client)))
+    found = set(
+        await ctx.session.scalars(
+            select(model.id).where(model.id.in_(wanted), model.client_id == client)
+        )
+    )
     if len(found) != len(set(wanted)):
         raise BadUserInput(f"{what} names something that is not this client's")
     return list(dict.fromkeys(wanted))
@@ -93,8 +112,20 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
     issuer = ctx.principal.organisation_id
     external_id = text(data.external_id, "externalId", limit=200, required=True)
     digest = content_hash(data, view.row.id)
-    application = await _owned_ids(ctx, Application, [] if data.application_id is None else [data.application_id], view.row.id, "applicationId")
-    attachments = await _owned_ids(ctx, Attachment, list(data.influencing_attachment_ids), view.row.id, "influencingAttachmentIds")
+    application = await _owned_ids(
+        ctx,
+        Application,
+        [] if data.application_id is None else [data.application_id],
+        view.row.id,
+        "applicationId",
+    )
+    attachments = await _owned_ids(
+        ctx,
+        Attachment,
+        list(data.influencing_attachment_ids),
+        view.row.id,
+        "influencingAttachmentIds",
+    )
     reduction = data.basic_amount_reduction
     values = {
         "id": new_id(),
@@ -111,7 +142,9 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
         "total_amount_cents": data.total_amount_cents,
         "grounds": text(data.grounds, "grounds", limit=20000),
         "reduction_percent": None if reduction is None else reduction.percent,
-        "reduction_grounds": None if reduction is None else text(reduction.grounds, "reduction grounds", limit=4000),
+        "reduction_grounds": None
+        if reduction is None
+        else text(reduction.grounds, "reduction grounds", limit=4000),
         "reduction_until": None if reduction is None else reduction.until,
         "content_hash": digest,
         "recorded_at": ctx.now,
@@ -119,9 +152,12 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
     }
     if not await insert_if_absent(ctx.session, Decision, values, ["issuer_id", "external_id"]):
         existing = await ctx.session.scalar(
-            select(Decision).where(Decision.issuer_id == issuer, Decision.external_id == external_id)
+            select(Decision).where(
+                Decision.issuer_id == issuer, Decision.external_id == external_id
+            )
         )
-        assert existing is not None
+        if existing is None:
+            raise LookupError("the decision that won the race is not there")
         if existing.content_hash != digest:
             raise Conflict("a decision with this external id was recorded with other content")
         return existing
@@ -149,6 +185,4 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
     for attachment_id in attachments:
         ctx.session.add(DecisionAttachment(decision_id=values["id"], attachment_id=attachment_id))
     await ctx.session.flush()
-    row = await ctx.session.get(Decision, values["id"])
-    assert row is not None
-    return row
+    return await fetch(ctx, Decision, values["id"])

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.context import Context
 from graph.domain import personal_id
 from graph.errors import BadUserInput, Conflict
-from graph.services.lookup import client_view
+from graph.services.lookup import client_view, fetch
 from schema.base import new_id
 from schema.db import insert_if_absent
 from schema.enums import DataCategory, GuardianshipKind
@@ -31,7 +31,12 @@ class GuardianshipTerms:
 
 
 def terms(
-    guardian: str, kind: str, valid_from: date | None, valid_until: date | None, ward_code: str, today: date
+    guardian: str,
+    kind: str,
+    valid_from: date | None,
+    valid_until: date | None,
+    ward_code: str,
+    today: date,
 ) -> GuardianshipTerms:
     """Checked terms of a guardianship; ``ValueError`` says what is wrong."""
     try:
@@ -59,7 +64,9 @@ def _eighteenth_birthday(born: date) -> date:
         return date(born.year + 18, 3, 1)
 
 
-def _values(ward_id: object, found: GuardianshipTerms, at: datetime, source: str) -> dict[str, object]:
+def _values(
+    ward_id: object, found: GuardianshipTerms, at: datetime, source: str
+) -> dict[str, object]:
     return {
         "id": new_id(),
         "guardian_personal_id": found.guardian,
@@ -83,15 +90,15 @@ async def record(
     view = await client_view(ctx, ward_id)
     ctx.guard.authorize(view.access, "guardianship", "record", category=DataCategory.IDENTITY)
     try:
-        found = terms(guardian, kind.value, valid_from, valid_until, view.row.personal_id, ctx.today)
+        found = terms(
+            guardian, kind.value, valid_from, valid_until, view.row.personal_id, ctx.today
+        )
     except ValueError as error:
         raise BadUserInput(str(error)) from error
     values = _values(view.row.id, found, ctx.now, f"api:{ctx.principal.organisation_id}")
     if not await insert_if_absent(ctx.session, Guardianship, values, UNIQUE):
         raise Conflict("this guardianship is already recorded")
-    row = await ctx.session.get(Guardianship, values["id"])
-    assert row is not None
-    return row
+    return await fetch(ctx, Guardianship, values["id"])
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,9 @@ async def import_rows(
             continue
         ward = (row["ward_personal_id"] or "").strip().upper()
         if ward not in wards:
-            errors.append(f"line {number}: no registered client has the ward's personal identity code")
+            errors.append(
+                f"line {number}: no registered client has the ward's personal identity code"
+            )
             continue
         try:
             found = terms(
@@ -135,7 +144,9 @@ async def import_rows(
         return ImportReport(0, 0, errors)
     added = 0
     for ward_id, found in checked:
-        added += await insert_if_absent(session, Guardianship, _values(ward_id, found, at, "import"), UNIQUE)
+        added += await insert_if_absent(
+            session, Guardianship, _values(ward_id, found, at, "import"), UNIQUE
+        )
     return ImportReport(added, len(checked) - added, [])
 
 

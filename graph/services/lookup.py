@@ -1,10 +1,15 @@
 """Finding what a write is about, as the caller may know it."""
 
 import uuid
+from typing import TypeVar
 
+from authz.errors import Forbidden
 from graph.context import Context
 from graph.errors import BadUserInput, NotFound
 from graph.loaders import ClientView
+from schema.base import Base
+
+M = TypeVar("M", bound=Base)
 
 
 def parse_id(value: str, what: str) -> uuid.UUID:
@@ -40,3 +45,18 @@ def text(value: str | None, what: str, *, limit: int, required: bool = False) ->
     if len(cleaned) > limit:
         raise BadUserInput(f"{what} is longer than {limit} characters")
     return cleaned
+
+
+async def fetch(ctx: Context, model: type[M], key: object) -> M:
+    """A row this transaction has just written or found; its absence is a bug, not input."""
+    row = await ctx.session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key} is missing inside its own transaction")
+    return row
+
+
+def organisation_of(ctx: Context) -> str:
+    """The caller's organisation, for writes only staff may make."""
+    if ctx.principal.organisation_id is None:
+        raise Forbidden("only staff of an organisation may do this")
+    return ctx.principal.organisation_id

@@ -14,7 +14,14 @@ from graph.domain.workdays import due_at
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.loaders import ClientView
 from graph.services.clients import set_contact_person
-from graph.services.lookup import client_view, known_organisation, parse_id, text
+from graph.services.lookup import (
+    client_view,
+    fetch,
+    known_organisation,
+    organisation_of,
+    parse_id,
+    text,
+)
 from graph.types.contact import ContactPersonInput
 from graph.types.notice import NoticeInput
 from schema.base import new_id
@@ -53,7 +60,9 @@ async def _attachments(ctx: Context, view: ClientView, ids: list[str]) -> list[u
         return []
     found = set(
         await ctx.session.scalars(
-            select(Attachment.id).where(Attachment.id.in_(wanted), Attachment.client_id == view.row.id)
+            select(Attachment.id).where(
+                Attachment.id.in_(wanted), Attachment.client_id == view.row.id
+            )
         )
     )
     if found != set(wanted):
@@ -64,11 +73,12 @@ async def _attachments(ctx: Context, view: ClientView, ids: list[str]) -> list[u
 async def send(ctx: Context, data: NoticeInput) -> Notice:
     view = await client_view(ctx, data.client_id)
     rule = RULES[data.type]
-    ctx.guard.authorize(view.access, f"notice:{rule.direction.value}", "send", category=DataCategory.NOTICE)
+    ctx.guard.authorize(
+        view.access, f"notice:{rule.direction.value}", "send", category=DataCategory.NOTICE
+    )
     recipient = known_organisation(ctx, str(data.recipient_id), "recipientId")
     _check_direction(ctx, rule.direction, recipient)
-    sender = ctx.principal.organisation_id
-    assert sender is not None
+    sender = organisation_of(ctx)
     external_id = text(data.external_id, "externalId", limit=200, required=True)
     detail = text(data.detail, "detail", limit=20000)
     digest = _digest(data, view.row.id, recipient, detail)
@@ -78,6 +88,7 @@ async def send(ctx: Context, data: NoticeInput) -> Notice:
     if existing is not None:
         return _repeat(existing, digest)
     consent_seq = None
+    notice_id = new_id()
     if rule.consent_category is not None:
         verdict = view.access.consent.verdict(recipient, rule.consent_category.value, None, ctx.now)
         if not verdict.allowed:
@@ -88,7 +99,7 @@ async def send(ctx: Context, data: NoticeInput) -> Notice:
         consent_seq = verdict.grant_seq
     attachments = await _attachments(ctx, view, list(data.attachment_ids))
     values = {
-        "id": new_id(),
+        "id": notice_id,
         "client_id": view.row.id,
         "type": data.type,
         "sender_id": sender,
@@ -106,16 +117,15 @@ async def send(ctx: Context, data: NoticeInput) -> Notice:
         raced = await ctx.session.scalar(
             select(Notice).where(Notice.sender_id == sender, Notice.external_id == external_id)
         )
-        assert raced is not None
+        if raced is None:
+            raise LookupError("the notice that won the race is not there")
         return _repeat(raced, digest)
     for attachment_id in attachments:
-        ctx.session.add(NoticeAttachment(notice_id=values["id"], attachment_id=attachment_id))
-    _record_move(ctx, values["id"], None, NoticeStatus.SENT, None, None)
+        ctx.session.add(NoticeAttachment(notice_id=notice_id, attachment_id=attachment_id))
+    _record_move(ctx, notice_id, None, NoticeStatus.SENT, None, None)
     await ctx.session.flush()
     ctx.loaders.client.clear(view.row.id)
-    row = await ctx.session.get(Notice, values["id"])
-    assert row is not None
-    return row
+    return await fetch(ctx, Notice, notice_id)
 
 
 def _repeat(existing: Notice, digest: str) -> Notice:
@@ -132,8 +142,7 @@ def _record_move(
     outcome: NoticeOutcome | None,
     note: str | None,
 ) -> None:
-    org = ctx.principal.organisation_id
-    assert org is not None
+    org = organisation_of(ctx)
     ctx.session.add(
         NoticeMove(
             notice_id=notice_id,
@@ -156,7 +165,10 @@ async def visible_notice(ctx: Context, notice_id: str) -> tuple[Notice, ClientVi
     if row is None or view is None or not view.access.visible:
         raise NotFound("no such notice")
     own = ctx.principal.organisation_id in (row.sender_id, row.recipient_id)
-    if ctx.guard.decide(view.access, DataCategory.NOTICE, own=own).reason == RedactionReason.NOT_PERMITTED:
+    if (
+        ctx.guard.decide(view.access, DataCategory.NOTICE, own=own).reason
+        == RedactionReason.NOT_PERMITTED
+    ):
         raise NotFound("no such notice")
     return row, view
 
@@ -174,9 +186,15 @@ async def move(
         party = mover(row.status, to, outcome)
     except TransitionRefused as error:
         raise Conflict(str(error)) from error
-    action, owner = ("move", row.recipient_id) if party == Party.RECIPIENT else ("cancel", row.sender_id)
+    action, owner = (
+        ("move", row.recipient_id) if party == Party.RECIPIENT else ("cancel", row.sender_id)
+    )
     ctx.guard.authorize(
-        view.access, "notice", action, category=DataCategory.NOTICE, own=owner == ctx.principal.organisation_id
+        view.access,
+        "notice",
+        action,
+        category=DataCategory.NOTICE,
+        own=owner == ctx.principal.organisation_id,
     )
     if worker is not None and to != NoticeStatus.IN_PROGRESS:
         raise BadUserInput("a responsible worker is named when the notice goes IN_PROGRESS")

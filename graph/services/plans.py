@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from graph.context import Context
 from graph.errors import Conflict
-from graph.services.lookup import client_view, known_organisation, text
+from graph.services.lookup import client_view, fetch, known_organisation, text
 from graph.types.plan import LifeAreaInput, PlanInput
 from schema.base import new_id
 from schema.db import insert_if_absent
@@ -26,7 +26,10 @@ AREAS = ("economy", "family", "health", "housing")
 def _area(area: LifeAreaInput | None, name: str) -> dict[str, Any] | None:
     if area is None:
         return None
-    return {"summary": text(area.summary, f"{name} summary", limit=4000), "supportNeeded": area.support_needed}
+    return {
+        "summary": text(area.summary, f"{name} summary", limit=4000),
+        "supportNeeded": area.support_needed,
+    }
 
 
 def content_of(ctx: Context, data: PlanInput) -> dict[str, Any]:
@@ -38,15 +41,21 @@ def content_of(ctx: Context, data: PlanInput) -> dict[str, Any]:
         measures.append(
             {
                 "description": text(measure.description, "measure", limit=2000, required=True),
-                "responsibleOrganisationId": None if org is None else known_organisation(ctx, str(org), "measure"),
-                "responsibleWorker": text(measure.responsible_worker, "responsible worker", limit=200),
+                "responsibleOrganisationId": None
+                if org is None
+                else known_organisation(ctx, str(org), "measure"),
+                "responsibleWorker": text(
+                    measure.responsible_worker, "responsible worker", limit=200
+                ),
                 "due": None if measure.due is None else measure.due.isoformat(),
                 "status": measure.status.value,
             }
         )
     assessment = data.service_need_assessment
     return {
-        "lifeSituation": {name: _area(None if life is None else getattr(life, name), name) for name in AREAS},
+        "lifeSituation": {
+            name: _area(None if life is None else getattr(life, name), name) for name in AREAS
+        },
         "goals": goals,
         "measures": measures,
         "serviceNeedAssessment": None
@@ -59,11 +68,17 @@ def content_of(ctx: Context, data: PlanInput) -> dict[str, Any]:
     }
 
 
-async def save(ctx: Context, client_id: str, data: PlanInput, expected_version: int | None) -> PlanVersion:
+async def save(
+    ctx: Context, client_id: str, data: PlanInput, expected_version: int | None
+) -> PlanVersion:
     view = await client_view(ctx, client_id)
     organiser = view.row.organiser_id
     ctx.guard.authorize(
-        view.access, "plan", "save", category=DataCategory.PLAN, own=organiser == ctx.principal.organisation_id
+        view.access,
+        "plan",
+        "save",
+        category=DataCategory.PLAN,
+        own=organiser == ctx.principal.organisation_id,
     )
     content = content_of(ctx, data)
     current = await ctx.session.scalar(
@@ -89,7 +104,7 @@ async def save(ctx: Context, client_id: str, data: PlanInput, expected_version: 
         "saved_by_name": ctx.principal.name,
     }
     if not await insert_if_absent(ctx.session, PlanVersion, values, ["client_id", "version"]):
-        raise Conflict(f"version {values['version']} was saved at the same moment; reload and save again")
-    row = await ctx.session.get(PlanVersion, values["id"])
-    assert row is not None
-    return row
+        raise Conflict(
+            f"version {values['version']} was saved at the same moment; reload and save again"
+        )
+    return await fetch(ctx, PlanVersion, values["id"])

@@ -14,7 +14,9 @@ from schema.models import AccessLogEntry as AccessLogRow
 ACCESS_LOG = DataCategory.ACCESS_LOG
 
 
-@strawberry.type(description="Who saw or changed which category of the client's data, and on what basis.")
+@strawberry.type(
+    description="Who saw or changed which category of the client's data, and on what basis."
+)
 class AccessLogEntry:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
@@ -33,7 +35,9 @@ class AccessLogEntry:
     reason: str | None = guarded(ACCESS_LOG)
     policy_rule: str | None = guarded(ACCESS_LOG, description="The policy line that decided.")
     consent_seq: int | None = guarded(ACCESS_LOG, description="The grant that allowed it.")
-    prohibition_seq: int | None = guarded(ACCESS_LOG, description="The prohibition that blocked it.")
+    prohibition_seq: int | None = guarded(
+        ACCESS_LOG, description="The prohibition that blocked it."
+    )
     policy_hash: str | None = guarded(ACCESS_LOG)
 
     @classmethod

@@ -8,7 +8,13 @@ from authz.principal import Principal
 from graph.context import Context, Info
 from graph.types.guarding import Redaction, Scope, guarded, guarded_resolver, redactions_field
 from ledger.state import RowRef
-from schema.enums import ApplicationChannel, ApplicationStatus, DataCategory, OrganisationType, RowType
+from schema.enums import (
+    ApplicationChannel,
+    ApplicationStatus,
+    DataCategory,
+    OrganisationType,
+    RowType,
+)
 from schema.models import Application as ApplicationRow
 from schema.models import InformationRequest as InformationRequestRow
 

@@ -39,7 +39,8 @@ class Attachment:
     sha256: str | None = guarded_by_row(_category)
     uploaded_at: datetime | None = guarded_by_row(_category)
     uploaded_by: Organisation | None = guarded_by_row(
-        _category, description="The uploading organisation; null when the client or a guardian uploaded it."
+        _category,
+        description="The uploading organisation; null when the client or a guardian uploaded it.",
     )
     uploaded_by_role: str | None = guarded_by_row(_category)
     download_url: str | None = guarded_by_row(_category)

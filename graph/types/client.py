@@ -22,7 +22,14 @@ from graph.types.connection import Connection, connection, empty_connection
 from graph.types.consent import ConsentGrant, ConsentProhibition
 from graph.types.contact import ContactPerson
 from graph.types.decision import CATEGORIES, Decision
-from graph.types.guarding import Redaction, Scope, guarded, guarded_resolver, redactions_field
+from graph.types.guarding import (
+    Redaction,
+    Scope,
+    guarded,
+    guarded_resolver,
+    redactions_field,
+    resolver_field,
+)
 from graph.types.notice import Notice
 from graph.types.organisation import Organisation
 from graph.types.plan import Plan
@@ -50,7 +57,9 @@ def uuid_key(value: str | None) -> uuid.UUID | None:
         raise BadUserInput("after is not a cursor of this list") from error
 
 
-def _shown(guard: Guard, access: ClientAccess, categories: Iterable[DataCategory], own: bool) -> bool:
+def _shown(
+    guard: Guard, access: ClientAccess, categories: Iterable[DataCategory], own: bool
+) -> bool:
     return any(
         guard.decide(access, c, own=own).reason != RedactionReason.NOT_PERMITTED for c in categories
     )
@@ -82,12 +91,15 @@ class Guardianship:
             kind=row.kind,
             valid_from=row.valid_from,
             valid_until=row.valid_until,
-            active=row.valid_from <= today and (row.valid_until is None or today <= row.valid_until),
+            active=row.valid_from <= today
+            and (row.valid_until is None or today <= row.valid_until),
             guardian_personal_id=row.guardian_personal_id,
         )
 
 
-@strawberry.type(description="A client of basic social assistance. The personal identity code is never an id.")
+@strawberry.type(
+    description="A client of basic social assistance. The personal identity code is never an id."
+)
 class Client:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
@@ -128,24 +140,32 @@ class Client:
         row = await info.context.loaders.digital_profile.load(self.row.id)
         if row is None:
             return None
-        return DigitalProfile(has_equipment=row.has_equipment, has_skills=row.has_skills, recorded_at=row.recorded_at)
+        return DigitalProfile(
+            has_equipment=row.has_equipment, has_skills=row.has_skills, recorded_at=row.recorded_at
+        )
 
     @guarded_resolver(IDENTITY)
     async def guardianships(self, info: Info) -> list[Guardianship] | None:
         rows = await info.context.loaders.guardianships.load(self.row.id)
         return [Guardianship.from_row(r, self.access, info.context.today) for r in rows]
 
-    @guarded_resolver(PLAN, own=organiser_owns, description="The client's counterpart in each organisation.")
+    @guarded_resolver(
+        PLAN, own=organiser_owns, description="The client's counterpart in each organisation."
+    )
     async def contact_persons(self, info: Info) -> list[ContactPerson] | None:
         rows = await info.context.loaders.contact_persons.load(self.row.id)
         return [ContactPerson.from_row(r, info.context.organisations) for r in rows]
 
-    @guarded_resolver(PLAN, own=organiser_owns, description="The current version of the shared plan.")
+    @guarded_resolver(
+        PLAN, own=organiser_owns, description="The current version of the shared plan."
+    )
     async def plan(self, info: Info) -> Plan | None:
         row = await info.context.loaders.plan.load(self.row.id)
         return None if row is None else Plan.from_row(row, self.scope, info.context)
 
-    @guarded_resolver(PLAN, own=organiser_owns, description="Every version of the plan, newest first.")
+    @guarded_resolver(
+        PLAN, own=organiser_owns, description="Every version of the plan, newest first."
+    )
     async def plan_history(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Plan] | None:
@@ -154,22 +174,35 @@ class Client:
             after_version = None if args.after is None else int(args.after)
         except ValueError as error:
             raise BadUserInput("after is not a cursor of this list") from error
-        page = await info.context.loaders.plan_versions.load(PageKey(self.row.id, args.first, after_version))
-        return connection("plan", page, lambda r: Plan.from_row(r, self.scope, info.context), lambda r: r.version)
+        page = await info.context.loaders.plan_versions.load(
+            PageKey(self.row.id, args.first, after_version)
+        )
+        return connection(
+            "plan", page, lambda r: Plan.from_row(r, self.scope, info.context), lambda r: r.version
+        )
 
     @guarded_resolver(DataCategory.APPLICATION, own=kela_owns, description="Newest first.")
     async def applications(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Application] | None:
         args = page_args("application", first, after)
-        page = await info.context.loaders.applications.load(PageKey(self.row.id, args.first, uuid_key(args.after)))
+        page = await info.context.loaders.applications.load(
+            PageKey(self.row.id, args.first, uuid_key(args.after))
+        )
         return connection(
-            "application", page, lambda r: Application.from_row(r, self.scope, info.context), lambda r: r.id
+            "application",
+            page,
+            lambda r: Application.from_row(r, self.scope, info.context),
+            lambda r: r.id,
         )
 
-    @strawberry.field(description="Newest first. Each row is guarded by its own category.")
+    @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def decisions(
-        self, info: Info, authority: Authority | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        authority: Authority | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Decision] | None:
         args = page_args("decision", first, after)
         guard = info.context.guard
@@ -186,10 +219,13 @@ class Client:
             PageKey(self.row.id, args.first, uuid_key(args.after), classes)
         )
         return connection(
-            "decision", page, lambda r: Decision.from_row(r, self.access, info.context), lambda r: r.id
+            "decision",
+            page,
+            lambda r: Decision.from_row(r, self.access, info.context),
+            lambda r: r.id,
         )
 
-    @strawberry.field(description="Newest first. Each row is guarded by its own category.")
+    @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def attachments(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Attachment] | None:
@@ -202,7 +238,11 @@ class Client:
             if _shown(
                 guard,
                 self.access,
-                [attachment_category(AttachmentKind.MEDICAL_STATEMENT if health else AttachmentKind.OTHER)],
+                [
+                    attachment_category(
+                        AttachmentKind.MEDICAL_STATEMENT if health else AttachmentKind.OTHER
+                    )
+                ],
                 own,
             )
         )
@@ -212,11 +252,16 @@ class Client:
             PageKey(self.row.id, args.first, uuid_key(args.after), classes)
         )
         return connection(
-            "attachment", page, lambda r: Attachment.from_row(r, self.scope, info.context), lambda r: r.id
+            "attachment",
+            page,
+            lambda r: Attachment.from_row(r, self.scope, info.context),
+            lambda r: r.id,
         )
 
-    @strawberry.field(description="Newest first. Each row is guarded by its own category.")
-    async def notices(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Notice] | None:
+    @resolver_field(description="Newest first. Each row is guarded by its own category.")
+    async def notices(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Notice] | None:
         args = page_args("notice", first, after)
         guard = info.context.guard
         classes = frozenset(
@@ -226,8 +271,12 @@ class Client:
         )
         if not classes:
             return empty_connection()
-        page = await info.context.loaders.notices.load(PageKey(self.row.id, args.first, uuid_key(args.after), classes))
-        return connection("notice", page, lambda r: Notice.from_row(r, self.access, info.context), lambda r: r.id)
+        page = await info.context.loaders.notices.load(
+            PageKey(self.row.id, args.first, uuid_key(args.after), classes)
+        )
+        return connection(
+            "notice", page, lambda r: Notice.from_row(r, self.access, info.context), lambda r: r.id
+        )
 
     @guarded_resolver(DataCategory.CONSENT, description="The grants in the client's ledger.")
     def consents(self, info: Info) -> list[ConsentGrant] | None:
@@ -240,10 +289,14 @@ class Client:
     def prohibitions(self, info: Info) -> list[ConsentProhibition] | None:
         items = self.access.consent.prohibitions
         if self.access.has(Relation.AUDIT) and len(self.access.subjects) == 1:
-            items = tuple(p for p in items if p.organisation == info.context.principal.organisation_id)
+            items = tuple(
+                p for p in items if p.organisation == info.context.principal.organisation_id
+            )
         return [ConsentProhibition.from_prohibition(p, self.access, info.context) for p in items]
 
-    @guarded_resolver(DataCategory.ACCESS_LOG, description="Who accessed the client's data; newest first.")
+    @guarded_resolver(
+        DataCategory.ACCESS_LOG, description="Who accessed the client's data; newest first."
+    )
     async def access_log(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> AccessLogConnection | None:
@@ -263,5 +316,9 @@ class Client:
         )
         page = cut(rows, PageArgs(args.first, args.after))
         return connection(
-            "access", page, lambda r: AccessLogEntry.from_row(r, self.access, ctx), lambda r: r.id, AccessLogConnection
+            "access",
+            page,
+            lambda r: AccessLogEntry.from_row(r, self.access, ctx),
+            lambda r: r.id,
+            AccessLogConnection,
         )  # type: ignore[return-value]

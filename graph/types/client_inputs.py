@@ -48,5 +48,5 @@ class GuardianshipInput:
     valid_from: date | None = strawberry.field(default=None, description="Defaults to today.")
     valid_until: date | None = strawberry.field(
         default=None,
-        description="The last day. For PARENT_OF_MINOR it defaults to the day before the ward turns 18.",
+        description="The last day; for PARENT_OF_MINOR the day before the ward turns 18.",
     )

@@ -58,8 +58,12 @@ class ConsentEvent:
             seq=row.seq,
             type=row.type,
             at=row.at,
-            actor=ConsentActor(subject=actor["sub"], organisation=actor["org"], roles=list(actor["roles"])),
-            grantor=None if grantor is None else ConsentGrantor(kind=grantor["kind"], personal_id=grantor.get("person")),
+            actor=ConsentActor(
+                subject=actor["sub"], organisation=actor["org"], roles=list(actor["roles"])
+            ),
+            grantor=None
+            if grantor is None
+            else ConsentGrantor(kind=grantor["kind"], personal_id=grantor.get("person")),
             body=event["body"],
             prev=row.prev,
             hash=row.hash,
@@ -113,7 +117,9 @@ class ConsentProhibition:
     in_force: bool | None = guarded(CONSENT)
 
     @classmethod
-    def from_prohibition(cls, item: Prohibition, access: ClientAccess, ctx: Context) -> "ConsentProhibition":
+    def from_prohibition(
+        cls, item: Prohibition, access: ClientAccess, ctx: Context
+    ) -> "ConsentProhibition":
         org = item.organisation
         return cls(
             scope=Scope(access),
@@ -145,6 +151,8 @@ class ProhibitionInput:
     client_id: strawberry.ID
     organisation_id: strawberry.ID | None = None
     category: DataCategory | None = None
-    row_type: str | None = strawberry.field(default=None, description="APPLICATION, DECISION, ATTACHMENT or NOTICE.")
+    row_type: str | None = strawberry.field(
+        default=None, description="APPLICATION, DECISION, ATTACHMENT or NOTICE."
+    )
     row_id: strawberry.ID | None = None
     method: ConsentMethod = ConsentMethod.ELECTRONIC

@@ -19,7 +19,14 @@ from graph.types.guarding import (
 )
 from graph.types.organisation import Organisation
 from ledger.state import RowRef
-from schema.enums import Authority, CalculationRowType, DataCategory, DecisionKind, DecisionOutcome, RowType
+from schema.enums import (
+    Authority,
+    CalculationRowType,
+    DataCategory,
+    DecisionKind,
+    DecisionOutcome,
+    RowType,
+)
 from schema.models import Decision as DecisionRow
 
 CATEGORIES: dict[Authority, tuple[DataCategory, ...]] = {
@@ -93,20 +100,30 @@ class Decision:
     @guarded_resolver_by_row(_calculation)
     async def calculation(self, info: Info) -> list[CalculationRow] | None:
         rows = await info.context.loaders.calculation.load(self.row.id)
-        return [CalculationRow(type=r.type, description=r.description, amount_cents=r.amount_cents) for r in rows]
+        return [
+            CalculationRow(type=r.type, description=r.description, amount_cents=r.amount_cents)
+            for r in rows
+        ]
 
     @guarded_resolver_by_row(_calculation)
     def basic_amount_reduction(self) -> BasicAmountReduction | None:
         row = self.row
         if row.reduction_percent is None:
             return None
-        return BasicAmountReduction(percent=row.reduction_percent, grounds=row.reduction_grounds, until=row.reduction_until)
+        return BasicAmountReduction(
+            percent=row.reduction_percent, grounds=row.reduction_grounds, until=row.reduction_until
+        )
 
     @guarded_resolver_by_row(_main)
     async def payment_commitments(self, info: Info) -> list[PaymentCommitment] | None:
         rows = await info.context.loaders.commitments.load(self.row.id)
         return [
-            PaymentCommitment(payee=r.payee, purpose=r.purpose, amount_cents=r.amount_cents, valid_until=r.valid_until)
+            PaymentCommitment(
+                payee=r.payee,
+                purpose=r.purpose,
+                amount_cents=r.amount_cents,
+                valid_until=r.valid_until,
+            )
             for r in rows
         ]
 
@@ -130,7 +147,9 @@ class Decision:
             outcome=row.outcome,
             total_amount_cents=row.total_amount_cents,
             grounds=row.grounds,
-            application_id=None if row.application_id is None else strawberry.ID(str(row.application_id)),
+            application_id=None
+            if row.application_id is None
+            else strawberry.ID(str(row.application_id)),
         )
 
 
@@ -156,7 +175,9 @@ class PaymentCommitmentInput:
     valid_until: date | None = None
 
 
-@strawberry.input(description="The issuer is the caller's organisation; the authority follows from it.")
+@strawberry.input(
+    description="The issuer is the caller's organisation; the authority follows from it."
+)
 class DecisionInput:
     client_id: strawberry.ID
     kind: DecisionKind

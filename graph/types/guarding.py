@@ -9,8 +9,7 @@ the object's ``redactions`` lists it.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.extensions import FieldExtension
@@ -45,6 +44,7 @@ class Scope:
 
 
 CategoryOf = Callable[[Any], DataCategory]
+F = TypeVar("F", bound=Callable[..., Any])
 OwnOf = Callable[[Any, Principal], bool]
 
 
@@ -58,7 +58,9 @@ class Guarded(FieldExtension):
         self._own = own
 
     def category_for(self, source: Any) -> DataCategory:
-        return self._category if isinstance(self._category, DataCategory) else self._category(source)
+        return (
+            self._category if isinstance(self._category, DataCategory) else self._category(source)
+        )
 
     def _decision(self, source: Any, info: strawberry.Info, *, record: bool) -> Decision:
         scope: Scope = source.scope
@@ -73,7 +75,9 @@ class Guarded(FieldExtension):
     def _allowed(self, source: Any, info: strawberry.Info) -> bool:
         return self._decision(source, info, record=True).allowed
 
-    def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+    def resolve(
+        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
+    ) -> Any:
         return next_(source, info, **kwargs) if self._allowed(source, info) else None
 
     async def resolve_async(
@@ -102,17 +106,27 @@ def guarded_by_row(category: CategoryOf, *, description: str | None = None) -> A
 
 def guarded_resolver(
     category: DataCategory, *, description: str | None = None, own: OwnOf | None = None
-) -> Any:
+) -> Callable[[F], F]:
     """A decorator for a resolver method of a fixed category."""
-    return strawberry.field(
+    field = strawberry.field(
         description=description,
         directives=[Category(name=category)],
         extensions=[Guarded(category, own)],
     )
+    return cast(Callable[[F], F], field)
 
 
-def guarded_resolver_by_row(category: CategoryOf, *, description: str | None = None) -> Any:
-    return strawberry.field(description=description, extensions=[Guarded(category)])
+def guarded_resolver_by_row(
+    category: CategoryOf, *, description: str | None = None
+) -> Callable[[F], F]:
+    """A decorator for a resolver method whose category the row decides."""
+    field = strawberry.field(description=description, extensions=[Guarded(category)])
+    return cast(Callable[[F], F], field)
+
+
+def resolver_field(*, description: str | None = None) -> Callable[[F], F]:
+    """A decorator for an unguarded resolver method (a list whose rows guard themselves)."""
+    return cast(Callable[[F], F], strawberry.field(description=description))
 
 
 @strawberry.type(description="A field the caller may not see, its category and why.")
@@ -122,15 +136,21 @@ class Redaction:
     reason: RedactionReason
 
 
-@cache
+_GUARDED_FIELDS: dict[type, tuple[tuple[str, Guarded], ...]] = {}
+
+
 def _guarded_fields(cls: type) -> tuple[tuple[str, Guarded], ...]:
+    """The guarded fields of a type, by GraphQL name (computed once per type)."""
+    if cls in _GUARDED_FIELDS:
+        return _GUARDED_FIELDS[cls]
     definition = get_object_definition(cls, strict=True)
     found: list[tuple[str, Guarded]] = []
     for field in definition.fields:
         for extension in field.extensions:
             if isinstance(extension, Guarded):
                 found.append((_graphql_name(field), extension))
-    return tuple(found)
+    _GUARDED_FIELDS[cls] = tuple(found)
+    return _GUARDED_FIELDS[cls]
 
 
 def _graphql_name(field: StrawberryField) -> str:
@@ -151,7 +171,9 @@ def decisions_of(obj: Any, info: strawberry.Info) -> list[tuple[str, DataCategor
 def redactions(root: Any, info: strawberry.Info) -> list[Redaction]:
     """The object's denied fields, whether or not the query asked for them."""
     return [
-        Redaction(field=name, category=category, reason=decision.reason or RedactionReason.NOT_PERMITTED)
+        Redaction(
+            field=name, category=category, reason=decision.reason or RedactionReason.NOT_PERMITTED
+        )
         for name, category, decision in decisions_of(root, info)
         if not decision.allowed
     ]

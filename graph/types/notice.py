@@ -10,7 +10,14 @@ from graph.context import Context, Info
 from graph.domain.notices import TrafficLight, timeliness
 from graph.types.attachment import Attachment
 from graph.types.contact import ContactPerson
-from graph.types.guarding import Redaction, Scope, all_not_permitted, guarded, guarded_resolver, redactions_field
+from graph.types.guarding import (
+    Redaction,
+    Scope,
+    all_not_permitted,
+    guarded,
+    guarded_resolver,
+    redactions_field,
+)
 from graph.types.organisation import Organisation
 from ledger.state import RowRef
 from schema.enums import DataCategory, NoticeOutcome, NoticeStatus, NoticeType, RowType
@@ -55,11 +62,17 @@ class Notice:
     consent_seq: int | None = guarded(DETAIL, description="The grant the notice relies on, if any.")
 
     @guarded_resolver(NOTICE)
-    async def client(self, info: Info) -> Annotated["Client", strawberry.lazy("graph.types.client")] | None:
+    async def client(
+        self, info: Info
+    ) -> Annotated["Client", strawberry.lazy("graph.types.client")] | None:
         from graph.types.client import Client
 
         view = await info.context.loaders.client.load(self.row.client_id)
-        return None if view is None or not view.access.visible else Client.from_view(view, info.context)
+        return (
+            None
+            if view is None or not view.access.visible
+            else Client.from_view(view, info.context)
+        )
 
     @guarded_resolver(NOTICE)
     async def history(self, info: Info) -> list[NoticeMove] | None:
@@ -100,7 +113,11 @@ class Notice:
             )
         return cls(
             id=strawberry.ID(str(row.id)),
-            scope=Scope(access, own=org in (row.sender_id, row.recipient_id), row=RowRef(RowType.NOTICE.value, str(row.id))),
+            scope=Scope(
+                access,
+                own=org in (row.sender_id, row.recipient_id),
+                row=RowRef(RowType.NOTICE.value, str(row.id)),
+            ),
             row=row,
             type=row.type,
             external_id=row.external_id,

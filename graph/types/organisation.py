@@ -13,4 +13,9 @@ class Organisation:
 
     @classmethod
     def from_record(cls, record: OrganisationRecord) -> "Organisation":
-        return cls(id=strawberry.ID(record.id), type=record.type, name_fi=record.name_fi, name_sv=record.name_sv)
+        return cls(
+            id=strawberry.ID(record.id),
+            type=record.type,
+            name_fi=record.name_fi,
+            name_sv=record.name_sv,
+        )

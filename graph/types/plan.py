@@ -70,7 +70,9 @@ class Plan:
     goals: list[str] | None = guarded(PLAN)
     measures: list[Measure] | None = guarded(PLAN)
     service_need_assessment: ServiceNeedAssessment | None = guarded(PLAN)
-    kela_special_service: str | None = guarded(PLAN, description="The note on Kela's special service.")
+    kela_special_service: str | None = guarded(
+        PLAN, description="The note on Kela's special service."
+    )
     kela_special_service_planned: bool | None = guarded(PLAN)
     next_follow_up: date | None = guarded(PLAN)
 
@@ -119,7 +121,9 @@ def _measure(data: dict[str, Any], ctx: Context) -> Measure:
     org = data.get("responsibleOrganisationId")
     return Measure(
         description=data["description"],
-        responsible_organisation=None if org is None else Organisation.from_record(ctx.organisations[org]),
+        responsible_organisation=None
+        if org is None
+        else Organisation.from_record(ctx.organisations[org]),
         responsible_worker=data.get("responsibleWorker"),
         due=_date(data.get("due")),
         status=MeasureStatus(data["status"]),
@@ -170,4 +174,3 @@ class PlanInput:
     kela_special_service_planned: bool = False
     kela_special_service: str | None = None
     next_follow_up: date | None = None
-

@@ -12,7 +12,9 @@ class Principal:
     name: str | None
     roles: list[Role]
     organisation: Organisation | None
-    personal_id: str | None = strawberry.field(description="For the client and guardian roles: the caller's own code.")
+    personal_id: str | None = strawberry.field(
+        description="For the client and guardian roles: the caller's own code."
+    )
     system: str | None = strawberry.field(description="The calling system (the token's azp).")
 
     @classmethod

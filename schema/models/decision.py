@@ -77,6 +77,4 @@ class DecisionAttachment(Base):
     __tablename__ = "decision_attachments"
 
     decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"), primary_key=True)
-    attachment_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attachments.id"), primary_key=True
-    )
+    attachment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attachments.id"), primary_key=True)

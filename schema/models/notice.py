@@ -68,6 +68,4 @@ class NoticeAttachment(Base):
     __tablename__ = "notice_attachments"
 
     notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), primary_key=True)
-    attachment_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("attachments.id"), primary_key=True
-    )
+    attachment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attachments.id"), primary_key=True)
