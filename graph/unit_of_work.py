@@ -5,11 +5,14 @@ commit or neither. After errors the changes roll back and the log rows are writt
 a session of their own: refused writes and denials stay on record.
 """
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from graph.context import Context
+from authz.principal import Principal
+from graph.context import Context, Runtime
 from ledger import access_log
 
 log = logging.getLogger("infocap.unit_of_work")
@@ -42,3 +45,16 @@ async def _write_apart(ctx: Context) -> None:
             await access_log.write(session, ctx.accessor(), ctx.guard.records())
     except (SQLAlchemyError, OSError):
         log.exception("the access log of a failed request could not be written")
+
+
+@contextlib.asynccontextmanager
+async def acting(runtime: Runtime, principal: Principal) -> AsyncIterator[Context]:
+    """One unit of work outside GraphQL (demo data, the CLI): committed if the block
+    ends normally, rolled back if it raises."""
+    ctx = Context.open(runtime, principal)
+    ok = False
+    try:
+        yield ctx
+        ok = True
+    finally:
+        await finish(ctx, ok=ok)

@@ -76,17 +76,25 @@ class Break:
     problem: str
 
 
-def verify_chain(events: Iterable[Mapping[str, Any]]) -> Break | None:
-    """Check events given in (client, seq) order: hashes, links, and seq without gaps."""
-    last_client: str | None = None
-    expected_seq, expected_prev = 1, GENESIS
-    for event in events:
+class ChainVerifier:
+    """Checks events fed in (client, seq) order: hashes, links, and seq without gaps.
+
+    Incremental, so a whole ledger can be streamed through it."""
+
+    def __init__(self) -> None:
+        self._client: str | None = None
+        self._seq, self._prev = 1, GENESIS
+        self.events = 0
+        self.chains = 0
+
+    def feed(self, event: Mapping[str, Any]) -> Break | None:
         client, seq = str(event.get("client")), event.get("seq")
-        if client != last_client:
-            last_client, expected_seq, expected_prev = client, 1, GENESIS
-        if not isinstance(seq, int) or seq != expected_seq:
-            return Break(client, expected_seq, f"expected seq {expected_seq}, found {seq!r}")
-        if event.get("prev") != expected_prev:
+        if client != self._client:
+            self._client, self._seq, self._prev = client, 1, GENESIS
+            self.chains += 1
+        if not isinstance(seq, int) or seq != self._seq:
+            return Break(client, self._seq, f"expected seq {self._seq}, found {seq!r}")
+        if event.get("prev") != self._prev:
             return Break(client, seq, "prev does not match the previous event's hash")
         try:
             recomputed = event_hash(event)
@@ -94,7 +102,18 @@ def verify_chain(events: Iterable[Mapping[str, Any]]) -> Break | None:
             return Break(client, seq, f"event cannot be hashed: {error}")
         if event.get("hash") != recomputed:
             return Break(client, seq, "hash does not match the event's canonical bytes")
-        expected_seq, expected_prev = seq + 1, recomputed
+        self._seq, self._prev = seq + 1, recomputed
+        self.events += 1
+        return None
+
+
+def verify_chain(events: Iterable[Mapping[str, Any]]) -> Break | None:
+    """The first break in events given in (client, seq) order, or ``None``."""
+    verifier = ChainVerifier()
+    for event in events:
+        found = verifier.feed(event)
+        if found is not None:
+            return found
     return None
 
 

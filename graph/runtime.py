@@ -1,0 +1,69 @@
+"""Building the runtime a request needs: database, policy, authenticator, organisations."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio.to_thread
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from authz.authn import Authenticator, JwksFile, JwksUrl, KeySource, NoKeys
+from authz.policy import Policy
+from graph.blobstore import BlobStore
+from graph.context import Clock, Runtime, utc_now
+from graph.organisations import load_organisations
+from graph.settings import DEMO_KID_PREFIX, Settings, SettingsError
+from schema.db import is_sqlite, make_engine, make_sessions, migrate
+
+
+def key_source(settings: Settings) -> KeySource:
+    if settings.jwks_file is not None:
+        return JwksFile(settings.jwks_file)
+    if settings.jwks_url is not None:
+        return JwksUrl(settings.jwks_url)
+    return NoKeys()
+
+
+def check_ledger_key(path: Path) -> None:
+    """Refuse a ledger key that is not an Ed25519 private key in PEM."""
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"INFOCAP_LEDGER_KEY_FILE is no readable PEM key: {error}") from error
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SettingsError("INFOCAP_LEDGER_KEY_FILE must hold an Ed25519 private key")
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, *, clock: Clock = utc_now, keys: KeySource | None = None
+) -> AsyncIterator[Runtime]:
+    """The runtime, for as long as the block runs. The embedded SQLite database is
+    migrated first; PostgreSQL is migrated by ``infocap migrate``, as its owner."""
+    if is_sqlite(settings.database_url):
+        await anyio.to_thread.run_sync(migrate, settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_sessions(engine)
+        async with sessions() as session:
+            organisations = await load_organisations(session)
+        yield Runtime(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            policy=Policy(),
+            authenticator=Authenticator(
+                keys=keys or key_source(settings),
+                issuer=settings.jwt_issuer or "",
+                audience=settings.jwt_audience,
+                algorithms=settings.jwt_algorithms,
+                organisations=organisations.types(),
+                refused_kid_prefix=None if settings.demo else DEMO_KID_PREFIX,
+            ),
+            organisations=organisations,
+            blobs=BlobStore(settings.attachment_dir),
+            clock=clock,
+        )
+    finally:
+        await engine.dispose()
