@@ -46,3 +46,130 @@ def client_principal(pid: str) -> Principal:
 
 def guardian_principal(pid: str) -> Principal:
     return principal("guardian", person=pid)
+
+
+SAVE_PLAN = """
+mutation($clientId: ID!, $input: PlanInput!, $expected: Int) {
+  savePlan(clientId: $clientId, input: $input, expectedVersion: $expected) { id version }
+}
+"""
+
+PLAN_INPUT: dict[str, Any] = {
+    "status": "ACTIVE",
+    "lifeSituation": {
+        "economy": {"summary": "Vuokrarästejä", "supportNeeded": True},
+        "family": {"summary": "Asuu yksin", "supportNeeded": False},
+        "health": {"summary": "Uniongelmia", "supportNeeded": True},
+        "housing": {"summary": "Irtisanomisen uhka", "supportNeeded": True},
+    },
+    "goals": ["Maksusuunnitelma"],
+    "measures": [{"description": "Velkaneuvonta", "responsibleOrganisationId": "wc-pirkanmaa"}],
+}
+
+
+async def save_plan(
+    api: Api,
+    client_id: str,
+    who: Principal = PIRKANMAA_WORKER,
+    expected: int | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    out = await api.ok(
+        who, SAVE_PLAN, clientId=client_id, input=PLAN_INPUT | changes, expected=expected
+    )
+    return dict(out["savePlan"])
+
+
+RECORD_DECISION = """
+mutation($input: DecisionInput!) { recordDecision(input: $input) { id } }
+"""
+
+
+def decision_input(
+    client_id: str, external_id: str, kind: str = "BASIC", **changes: Any
+) -> dict[str, Any]:
+    return {
+        "clientId": client_id,
+        "kind": kind,
+        "externalId": external_id,
+        "decidedAt": "2026-11-02T10:00:00Z",
+        "outcome": "GRANTED",
+        "totalAmountCents": 120_000,
+        "periodStart": "2026-11-01",
+        "periodEnd": "2026-11-30",
+        "grounds": "Perusosa ja vuokra",
+        "calculation": [
+            {"type": "EXPENSE", "description": "Perusosa", "amountCents": 55_580},
+            {"type": "EXPENSE", "description": "Vuokra", "amountCents": 64_420},
+        ],
+    } | changes
+
+
+async def record_decision(
+    api: Api, who: Principal, client_id: str, external_id: str, kind: str = "BASIC", **changes: Any
+) -> str:
+    out = await api.ok(
+        who, RECORD_DECISION, input=decision_input(client_id, external_id, kind, **changes)
+    )
+    return str(out["recordDecision"]["id"])
+
+
+SEND_NOTICE = """
+mutation($input: NoticeInput!) { sendNotice(input: $input) { id status consentSeq dueAt } }
+"""
+
+
+async def send_notice(
+    api: Api,
+    who: Principal,
+    client_id: str,
+    recipient: str,
+    type_: str = "CONCERN_NOTICE",
+    external_id: str | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    data = {
+        "clientId": client_id,
+        "type": type_,
+        "recipientId": recipient,
+        "externalId": external_id or f"ext-{next(_serial)}",
+        "detail": "Asiakas tarvitsee yhteydenoton.",
+    } | changes
+    out = await api.ok(who, SEND_NOTICE, input=data)
+    return dict(out["sendNotice"])
+
+
+GRANT = """
+mutation($input: ConsentGrantInput!) { grantConsent(input: $input) { id seq type hash } }
+"""
+
+
+async def grant(
+    api: Api, who: Principal, client_id: str, grantee: str, categories: list[str], **changes: Any
+) -> int:
+    data = {
+        "clientId": client_id,
+        "granteeId": grantee,
+        "categories": categories,
+        "purpose": "Toimeentulotuki",
+    } | changes
+    out = await api.ok(who, GRANT, input=data)
+    return int(out["grantConsent"]["seq"])
+
+
+RECORD_GUARDIANSHIP = """
+mutation($input: GuardianshipInput!) { recordGuardianship(input: $input) { id kind validUntil } }
+"""
+
+
+async def record_guardianship(
+    api: Api,
+    ward_id: str,
+    guardian_pid: str,
+    kind: str,
+    who: Principal = PIRKANMAA_WORKER,
+    **changes: Any,
+) -> dict[str, Any]:
+    data = {"wardId": ward_id, "guardianPersonalId": guardian_pid, "kind": kind} | changes
+    out = await api.ok(who, RECORD_GUARDIANSHIP, input=data)
+    return dict(out["recordGuardianship"])

@@ -175,6 +175,31 @@ class Http:
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
 
+    async def upload(
+        self,
+        token: str,
+        data: dict[str, Any],
+        filename: str,
+        content: bytes,
+        content_type: str = "application/pdf",
+        fields: str = "id",
+    ) -> httpx.Response:
+        """``uploadAttachment`` as the GraphQL multipart request spec sends it."""
+        query = (
+            "mutation($input: AttachmentInput!, $file: Upload!) "
+            f"{{ uploadAttachment(input: $input, file: $file) {{ {fields} }} }}"
+        )
+        operations = {"query": query, "variables": {"input": data, "file": None}}
+        return await self.client.post(
+            "/graphql",
+            headers={"Authorization": f"Bearer {token}"},
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.file"]}),
+            },
+            files={"0": (filename, content, content_type)},
+        )
+
     async def ok(self, query: str, token: str, **variables: Any) -> dict[str, Any]:
         response = await self.post(query, token, variables)
         assert response.status_code == 200, response.text
