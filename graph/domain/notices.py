@@ -66,7 +66,11 @@ OPEN = frozenset({NoticeStatus.SENT, NoticeStatus.RECEIVED, NoticeStatus.IN_PROG
 
 
 class TransitionRefused(ValueError):
-    pass
+    """The move is not one of the lifecycle's."""
+
+
+class OutcomeMismatch(ValueError):
+    """An outcome missing on CLOSED, or given on another move."""
 
 
 def mover(current: NoticeStatus, to: NoticeStatus, outcome: NoticeOutcome | None) -> Party:
@@ -77,7 +81,7 @@ def mover(current: NoticeStatus, to: NoticeStatus, outcome: NoticeOutcome | None
         hint = f"; from {current.value} a notice can go to {', '.join(allowed)}" if allowed else ""
         raise TransitionRefused(f"a notice cannot go from {current.value} to {to.value}{hint}")
     if (to == NoticeStatus.CLOSED) != (outcome is not None):
-        raise TransitionRefused("an outcome is given when, and only when, a notice is closed")
+        raise OutcomeMismatch("an outcome is given when, and only when, a notice is closed")
     return party
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from authz.basis import RedactionReason
 from authz.errors import Forbidden
 from graph.context import Context
-from graph.domain.notices import RULES, Direction, Party, TransitionRefused, mover
+from graph.domain.notices import RULES, Direction, OutcomeMismatch, Party, TransitionRefused, mover
 from graph.domain.workdays import due_at
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.loaders import ClientView
@@ -186,6 +186,8 @@ async def move(
         party = mover(row.status, to, outcome)
     except TransitionRefused as error:
         raise Conflict(str(error)) from error
+    except OutcomeMismatch as error:
+        raise BadUserInput(str(error)) from error
     action, owner = (
         ("move", row.recipient_id) if party == Party.RECIPIENT else ("cancel", row.sender_id)
     )
