@@ -9,7 +9,7 @@ several writers queue instead of failing.
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Executable, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -100,13 +100,10 @@ async def insert_if_absent(
 
     Race-free idempotency on both databases: of two concurrent inserts of one key,
     exactly one inserts and the other learns it did not."""
-    if session.get_bind().dialect.name == "postgresql":
-        statement: Executable = (
-            postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-        )
-    else:
-        statement = (
-            sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-        )
-    result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    key = [getattr(model, column.key) for column in model.__mapper__.primary_key]
+    statement = (
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=unique).returning(*key)
+    )
+    # RETURNING, not rowcount: a driver may report -1 where nothing was inserted.
+    return (await session.execute(statement)).first() is not None
