@@ -65,11 +65,13 @@ def code_of(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, KNOWN):
         return original.code
-    if original is None:
-        if any(marker in error.message for marker in _COMPLEXITY_MARKERS):
-            return QueryTooComplex.code
-        if error.message.startswith("Variable '$"):
-            return BadUserInput.code
+    if error.path is not None:
+        return INTERNAL  # raised while resolving, and not one of ours: a fault
+    if any(marker in error.message for marker in _COMPLEXITY_MARKERS):
+        return QueryTooComplex.code
+    if error.message.startswith("Variable '$"):
+        return BadUserInput.code
+    if original is None or isinstance(original, GraphQLError):
         return "GRAPHQL_VALIDATION_FAILED"
     return INTERNAL
 
