@@ -125,6 +125,8 @@ class Authenticator:
 
     async def authenticate(self, authorization: str | None) -> Principal:
         token = _bearer(authorization)
+        if not self._issuer:
+            raise Unauthenticated("no issuer is configured (INFOCAP_JWT_ISSUER)")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -139,6 +141,8 @@ class Authenticator:
         ):
             raise Unauthenticated("demo keys are accepted only in demo mode")
         key = await self._keys.key(kid if isinstance(kid, str) else None)
+        if self._refused_kid_prefix and (key.key_id or "").startswith(self._refused_kid_prefix):
+            raise Unauthenticated("demo keys are accepted only in demo mode")
         try:
             claims = jwt.decode(
                 token,

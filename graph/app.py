@@ -6,6 +6,8 @@ import os
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -37,21 +39,24 @@ def create_app(
             yield
 
     schema = build_schema(settings)
+    ide = not settings.production
     graphql = InfocapGraphQL(
         schema,
-        graphql_ide=None if settings.production else "graphiql",
+        graphql_ide="graphiql" if ide else None,
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
     )
+    ide_html = graphql.graphql_ide_html if ide else None
     app = Starlette(
         routes=[
             Route("/health", health),
             Route("/attachments/{attachment_id}", download, methods=["GET"]),
-            Route("/graphql", BodyLimit(BearerAuth(graphql), body_limit)),
-            WebSocketRoute("/graphql", BearerAuth(graphql)),
+            Route("/graphql", BodyLimit(BearerAuth(graphql, ide_html=ide_html), body_limit)),
+            WebSocketRoute("/graphql", BearerAuth(graphql, ide_html=None)),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: internal_error},
+        middleware=cors(settings),
     )
     app.state.schema = schema
     return app
@@ -60,6 +65,21 @@ def create_app(
 def app_from_environment() -> Starlette:
     """The factory ``infocap serve`` hands to uvicorn: settings read when it is called."""
     return create_app(load_settings(os.environ))
+
+
+def cors(settings: Settings) -> list[Middleware]:
+    """Browsers on the configured origins may call the API (bearer tokens, no cookies)."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    ]
 
 
 async def health(_: Request) -> JSONResponse:

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
@@ -50,15 +50,23 @@ async def authenticate(scope: Scope, headers: Any) -> Principal:
 
 
 class BearerAuth:
-    """Every GraphQL request carries a verified bearer token; a GET only ever renders
-    GraphiQL (queries over GET are off), so it needs none."""
+    """Every GraphQL request carries a verified bearer token. The one exception is the
+    GraphiQL page in development (``ide_html``): a browser's GET for HTML, answered here
+    without running anything."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, ide_html: str | None) -> None:
         self.app = app
+        self.ide_html = ide_html
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] == "http":
             request = Request(scope)
+            wants_page = request.method == "GET" and "text/html" in request.headers.get(
+                "accept", ""
+            )
+            if wants_page and self.ide_html is not None:
+                await HTMLResponse(self.ide_html)(scope, receive, send)
+                return
             try:
                 scope[PRINCIPAL] = await authenticate(scope, request.headers)
             except AuthzError as error:

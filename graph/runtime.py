@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio.to_thread
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -29,7 +30,7 @@ def check_ledger_key(path: Path) -> None:
     """Refuse a ledger key that is not an Ed25519 private key in PEM."""
     try:
         key = load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
         raise SettingsError(f"INFOCAP_LEDGER_KEY_FILE is no readable PEM key: {error}") from error
     if not isinstance(key, Ed25519PrivateKey):
         raise SettingsError("INFOCAP_LEDGER_KEY_FILE must hold an Ed25519 private key")

@@ -28,6 +28,7 @@ class Settings:
     attachment_dir: Path = Path("./attachments")
     max_upload_bytes: int = 20 * 1024 * 1024
     demo: bool = False
+    cors_origins: tuple[str, ...] = ()
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
@@ -66,6 +67,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             get("MAX_UPLOAD_BYTES"), 20 * 1024 * 1024, "INFOCAP_MAX_UPLOAD_BYTES"
         ),
         demo=get("DEMO") == "1",
+        cors_origins=tuple(o.strip() for o in (get("CORS_ORIGINS") or "").split(",") if o.strip()),
     )
     enforce_safe(settings)
     return settings

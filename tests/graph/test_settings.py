@@ -1,0 +1,332 @@
+"""Configuration from the environment (``docs/auth.md``): defaults, what production
+refuses, refused algorithms and sizes, and the ledger key checked when the app is made.
+
+Pure: settings come from plain dicts, and ``create_app`` refuses before any database is
+opened."""
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from starlette.applications import Starlette
+
+from graph.app import app_from_environment, create_app
+from graph.settings import DEMO_ISSUER, Settings, SettingsError, load_settings
+
+JWKS_URL = "https://idp.example.fi/.well-known/jwks.json"
+ISSUER = "https://idp.example.fi"
+
+PRODUCTION = {
+    "INFOCAP_ENV": "production",
+    "INFOCAP_JWKS_URL": JWKS_URL,
+    "INFOCAP_JWT_ISSUER": ISSUER,
+    "INFOCAP_LEDGER_KEY_FILE": "/etc/infocap/ledger.pem",
+}
+JWKS = "INFOCAP_JWKS_URL or INFOCAP_JWKS_FILE"
+
+
+def production(**changes: str | None) -> dict[str, str]:
+    """The production environment with some variables changed (None: removed)."""
+    environ = dict(PRODUCTION)
+    for name, value in changes.items():
+        if value is None:
+            environ.pop(name, None)
+        else:
+            environ[name] = value
+    return environ
+
+
+# --- defaults ----------------------------------------------------------------------------
+
+
+def test_defaults_are_those_of_the_table():
+    settings = load_settings({})
+    assert settings.database_url == "sqlite:///./infocap.db"
+    assert settings.jwks_url is None
+    assert settings.jwks_file is None
+    assert settings.jwt_issuer is None
+    assert settings.jwt_audience == "infocap"
+    assert settings.jwt_algorithms == ("RS256", "ES256")
+    assert settings.env == "development"
+    assert not settings.production
+    assert settings.ledger_key_file is None
+    assert settings.attachment_dir == Path("./attachments")
+    assert settings.max_upload_bytes == 20971520
+    assert not settings.demo
+
+
+def test_blank_variables_count_as_unset():
+    environ = {
+        f"INFOCAP_{name}": "  "
+        for name in (
+            "DATABASE_URL",
+            "JWKS_URL",
+            "JWKS_FILE",
+            "JWT_ISSUER",
+            "JWT_AUDIENCE",
+            "JWT_ALGORITHMS",
+            "ENV",
+            "LEDGER_KEY_FILE",
+            "ATTACHMENT_DIR",
+            "MAX_UPLOAD_BYTES",
+        )
+    }
+    assert load_settings(environ) == load_settings({})
+
+
+def test_settings_come_from_the_mapping_given_not_the_process(monkeypatch):
+    monkeypatch.setenv("INFOCAP_JWT_AUDIENCE", "from-the-process")
+    monkeypatch.setenv("INFOCAP_ENV", "production")
+    settings = load_settings({})
+    assert settings.jwt_audience == "infocap"
+    assert settings.env == "development"
+
+
+def test_every_variable_is_read():
+    settings = load_settings(
+        {
+            "INFOCAP_DATABASE_URL": "postgresql+psycopg://infocap@db/infocap",
+            "INFOCAP_JWKS_FILE": "/etc/infocap/jwks.json",
+            "INFOCAP_JWT_ISSUER": ISSUER,
+            "INFOCAP_JWT_AUDIENCE": "infocap-test",
+            "INFOCAP_JWT_ALGORITHMS": " ES256 , RS256,PS256 ",
+            "INFOCAP_ENV": "development",
+            "INFOCAP_LEDGER_KEY_FILE": "/etc/infocap/ledger.pem",
+            "INFOCAP_ATTACHMENT_DIR": "/var/lib/infocap/attachments",
+            "INFOCAP_MAX_UPLOAD_BYTES": "1048576",
+        }
+    )
+    assert settings.database_url == "postgresql+psycopg://infocap@db/infocap"
+    assert settings.jwks_file == Path("/etc/infocap/jwks.json")
+    assert settings.jwks_url is None
+    assert settings.jwt_issuer == ISSUER
+    assert settings.jwt_audience == "infocap-test"
+    assert settings.jwt_algorithms == ("ES256", "RS256", "PS256")
+    assert settings.ledger_key_file == Path("/etc/infocap/ledger.pem")
+    assert settings.attachment_dir == Path("/var/lib/infocap/attachments")
+    assert settings.max_upload_bytes == 1048576
+
+
+def test_the_database_url_is_kept_out_of_repr():
+    """It may carry a password."""
+    settings = load_settings({"INFOCAP_DATABASE_URL": "postgresql://infocap:hunter2@db/x"})
+    assert "hunter2" not in repr(settings)
+    assert "database_url" in {f.name for f in fields(Settings)}
+
+
+def test_env_is_development_or_production():
+    with pytest.raises(SettingsError, match="INFOCAP_ENV"):
+        load_settings({"INFOCAP_ENV": "staging"})
+
+
+def test_jwks_by_url_or_by_file_not_both():
+    with pytest.raises(SettingsError, match="not both"):
+        load_settings({"INFOCAP_JWKS_URL": JWKS_URL, "INFOCAP_JWKS_FILE": "/etc/jwks.json"})
+
+
+# --- production --------------------------------------------------------------------------
+
+
+def test_production_starts_with_jwks_issuer_and_ledger_key():
+    settings = load_settings(PRODUCTION)
+    assert settings.production
+    assert settings.jwks_url == JWKS_URL
+    assert settings.jwt_issuer == ISSUER
+    assert settings.ledger_key_file == Path("/etc/infocap/ledger.pem")
+    by_file = load_settings(production(INFOCAP_JWKS_URL=None, INFOCAP_JWKS_FILE="/etc/j.json"))
+    assert by_file.jwks_file == Path("/etc/j.json")
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        ["INFOCAP_JWKS_URL"],
+        ["INFOCAP_JWT_ISSUER"],
+        ["INFOCAP_LEDGER_KEY_FILE"],
+        ["INFOCAP_JWKS_URL", "INFOCAP_JWT_ISSUER"],
+        ["INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"],
+        ["INFOCAP_JWKS_URL", "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"],
+    ],
+)
+def test_production_refuses_to_start_and_names_what_is_missing(missing):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(production(**dict.fromkeys(missing)))
+    message = str(refused.value)
+    named = {
+        "INFOCAP_JWKS_URL": JWKS,
+        "INFOCAP_JWT_ISSUER": "INFOCAP_JWT_ISSUER",
+        "INFOCAP_LEDGER_KEY_FILE": "INFOCAP_LEDGER_KEY_FILE",
+    }
+    for name, words in named.items():
+        if name in missing:
+            assert words in message, message
+        else:
+            assert name not in message, message
+
+
+def test_production_without_anything_names_all_three():
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"INFOCAP_ENV": "production"})
+    message = str(refused.value)
+    for words in (JWKS, "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"):
+        assert words in message, message
+
+
+def test_development_starts_without_them():
+    assert not load_settings({"INFOCAP_ENV": "development"}).production
+
+
+def test_production_refuses_demo_mode():
+    with pytest.raises(SettingsError, match="demo"):
+        load_settings(production(INFOCAP_DEMO="1"))
+
+
+def test_production_refuses_the_demo_issuer():
+    with pytest.raises(SettingsError, match="demo"):
+        load_settings(production(INFOCAP_JWT_ISSUER=DEMO_ISSUER))
+
+
+def test_demo_mode_is_allowed_in_development():
+    settings = load_settings({"INFOCAP_DEMO": "1", "INFOCAP_JWT_ISSUER": DEMO_ISSUER})
+    assert settings.demo
+    assert settings.jwt_issuer == DEMO_ISSUER
+
+
+def test_the_server_factory_refuses_production_without_its_secrets(monkeypatch):
+    """What ``infocap serve`` hands to uvicorn reads the process environment."""
+    for name in (*PRODUCTION, "INFOCAP_JWKS_FILE", "INFOCAP_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INFOCAP_ENV", "production")
+    monkeypatch.setenv("INFOCAP_JWT_ISSUER", ISSUER)
+    with pytest.raises(SettingsError) as refused:
+        app_from_environment()
+    assert JWKS in str(refused.value)
+    assert "INFOCAP_LEDGER_KEY_FILE" in str(refused.value)
+    assert "INFOCAP_JWT_ISSUER" not in str(refused.value)
+
+
+# --- algorithms and sizes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "algorithms",
+    ["HS256", "none", "HS384", "HS512", "RS256,HS256", "ES256, none", "hs256", "None"],
+)
+def test_symmetric_and_none_algorithms_are_refused(algorithms):
+    with pytest.raises(SettingsError, match="INFOCAP_JWT_ALGORITHMS") as refused:
+        load_settings({"INFOCAP_JWT_ALGORITHMS": algorithms})
+    message = str(refused.value)
+    for name in (a.strip() for a in algorithms.split(",")):
+        symmetric_or_none = name.upper().startswith("HS") or name.lower() == "none"
+        assert (name in message) == symmetric_or_none, message
+
+
+def test_an_empty_algorithm_list_is_refused():
+    with pytest.raises(SettingsError, match="INFOCAP_JWT_ALGORITHMS"):
+        load_settings({"INFOCAP_JWT_ALGORITHMS": " , ,"})
+
+
+@pytest.mark.parametrize("algorithms", ["RS256", "ES256", "RS256,ES256,PS256,EdDSA"])
+def test_asymmetric_algorithms_are_accepted(algorithms):
+    settings = load_settings({"INFOCAP_JWT_ALGORITHMS": algorithms})
+    assert settings.jwt_algorithms == tuple(algorithms.split(","))
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", "20MB", "1e6", "0x100"])
+def test_a_bad_upload_limit_is_refused(value):
+    with pytest.raises(SettingsError, match="INFOCAP_MAX_UPLOAD_BYTES"):
+        load_settings({"INFOCAP_MAX_UPLOAD_BYTES": value})
+
+
+def test_a_good_upload_limit_is_taken():
+    assert load_settings({"INFOCAP_MAX_UPLOAD_BYTES": "4096"}).max_upload_bytes == 4096
+
+
+# --- the ledger key ----------------------------------------------------------------------
+
+
+def pem(key: object) -> bytes:
+    assert isinstance(
+        key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def write_ed25519(path: Path) -> Path:
+    path.write_bytes(pem(ed25519.Ed25519PrivateKey.generate()))
+    return path
+
+
+def ledger_settings(path: Path) -> Settings:
+    return Settings(ledger_key_file=path, jwt_issuer=ISSUER)
+
+
+def test_create_app_takes_an_ed25519_pem_ledger_key(tmp_path):
+    app = create_app(ledger_settings(write_ed25519(tmp_path / "ledger.pem")))
+    assert isinstance(app, Starlette)
+
+
+def not_ed25519(kind: str) -> bytes:
+    if kind == "rsa":
+        return pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    if kind == "ec":
+        return pem(ec.generate_private_key(ec.SECP256R1()))
+    ed = ed25519.Ed25519PrivateKey.generate()
+    if kind == "ed25519-public":
+        return ed.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    if kind == "ed25519-der":
+        return ed.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    if kind == "ed25519-raw":
+        return ed.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+    if kind == "ed25519-encrypted":
+        return ed.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        )
+    if kind == "garbage":
+        return b"-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"
+    if kind == "empty":
+        return b""
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "rsa",
+        "ec",
+        "ed25519-public",
+        "ed25519-der",
+        "ed25519-raw",
+        "ed25519-encrypted",
+        "garbage",
+        "empty",
+    ],
+)
+def test_create_app_refuses_a_ledger_key_that_is_not_an_ed25519_pem(tmp_path, kind):
+    path = tmp_path / "ledger.pem"
+    path.write_bytes(not_ed25519(kind))
+    with pytest.raises(SettingsError, match="INFOCAP_LEDGER_KEY_FILE"):
+        create_app(ledger_settings(path))
+
+
+def test_create_app_refuses_a_missing_ledger_key_file(tmp_path):
+    with pytest.raises(SettingsError, match="INFOCAP_LEDGER_KEY_FILE"):
+        create_app(ledger_settings(tmp_path / "no-such.pem"))
