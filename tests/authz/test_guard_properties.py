@@ -34,7 +34,7 @@ CATEGORIES = [c.value for c in DataCategory]
 @st.composite
 def principals(draw: st.DrawFn) -> Principal:
     org = draw(st.sampled_from(sorted(ORGS)))
-    fitting = [r for r in Role if r in (Role.client, Role.guardian, Role.dpo)]
+    fitting: list[Role] = [Role.client, Role.guardian, Role.dpo]
     if ORGS[org] == OrganisationType.KELA:
         fitting += [Role.kela_handler, Role.kela_advisor]
     else:
@@ -73,12 +73,9 @@ def histories(draw: st.DrawFn) -> tuple[list[dict[str, Any]], datetime]:
         kind = draw(st.sampled_from(options))
         if kind == "GRANT":
             start = at + timedelta(hours=draw(st.integers(-24, 24)))
-            until = draw(
-                st.one_of(
-                    st.none(), st.integers(1, 200).map(lambda h, s=start: s + timedelta(hours=h))
-                )
-            )
-            body = {
+            hours = draw(st.one_of(st.none(), st.integers(1, 200)))
+            until = None if hours is None else start + timedelta(hours=hours)
+            body: dict[str, Any] = {
                 "grantee": draw(st.sampled_from(sorted(ORGS))),
                 "categories": sorted(
                     draw(st.sets(st.sampled_from(CATEGORIES), min_size=1, max_size=4))
@@ -96,7 +93,7 @@ def histories(draw: st.DrawFn) -> tuple[list[dict[str, Any]], datetime]:
             grants[target]["withdrawn"] = True
             body, type_ = {"grant": target, "reason": None, "method": "ELECTRONIC"}, "WITHDRAW"
         elif kind == "PROHIBIT":
-            target = draw(
+            aim = draw(
                 st.one_of(
                     st.sampled_from(sorted(ORGS)).map(
                         lambda o: {"kind": "ORGANISATION", "organisation": o}
@@ -108,7 +105,7 @@ def histories(draw: st.DrawFn) -> tuple[list[dict[str, Any]], datetime]:
                 )
             )
             prohibitions.add(seq)
-            body, type_ = {"target": target, "method": "ELECTRONIC"}, "PROHIBIT"
+            body, type_ = {"target": aim, "method": "ELECTRONIC"}, "PROHIBIT"
         else:
             target = draw(st.sampled_from(sorted(prohibitions)))
             prohibitions.discard(target)

@@ -2,6 +2,7 @@
 the access decision."""
 
 import hashlib
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -17,9 +18,10 @@ async def count(api, model) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def body_of(response) -> dict:
+def body_of(response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 async def test_upload_stores_content_once_by_hash(api, http, settings):

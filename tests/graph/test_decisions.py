@@ -1,7 +1,10 @@
 """Decisions of both authorities: idempotent recording, write policy, row categories."""
 
+from typing import Any
+
 from sqlalchemy import func, select
 
+from authz.principal import Principal
 from schema.models import CalculationRow, Decision
 from tests.factories import (
     KELA_ADVISOR,
@@ -115,7 +118,7 @@ async def test_who_records_which_decisions(api):
 async def test_decision_input_is_checked_and_changes_nothing(api):
     client_id = await register(api)
     other = await register(api)
-    bad = [
+    bad: list[tuple[Principal, dict[str, Any]]] = [
         (KELA_HANDLER, {"basicAmountReduction": {"percent": 30}}),
         (PIRKANMAA_WORKER, {"kind": "SUPPLEMENTARY", "basicAmountReduction": {"percent": 20}}),
         (KELA_HANDLER, {"totalAmountCents": -5}),

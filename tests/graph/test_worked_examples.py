@@ -82,7 +82,7 @@ async def test_example_1_county_worker_reads_everything_on_statutory_basis(api, 
     assert decision["redactions"] == []
 
     rows = await log_rows(app, "sanna")
-    by_category = {}
+    by_category: dict[tuple[str, str], AccessLogEntry] = {}
     for row in rows:
         assert row.client_id.hex == client_id.replace("-", "")
         assert (row.category, row.action) not in by_category, (

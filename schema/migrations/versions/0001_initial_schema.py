@@ -889,6 +889,10 @@ def downgrade() -> None:
 
 
 APPEND_ONLY = ("consent_events", "access_log")
+REPLACE_KEYS = {
+    "consent_events": "id = NEW.id OR (client_id = NEW.client_id AND seq = NEW.seq) OR hash = NEW.hash",
+    "access_log": "id = NEW.id",
+}
 ORGANISATIONS = Path(__file__).resolve().parents[2] / "data" / "organisations.csv"
 
 
@@ -936,6 +940,14 @@ def _install_append_only_guards() -> None:
                 f"BEGIN SELECT RAISE(ABORT, 'infocap: {operation} on {table} is refused: "
                 "the table is append-only'); END"
             )
+        # INSERT OR REPLACE deletes the row in its way without firing DELETE triggers
+        # (unless recursive_triggers is on): refuse any insert that meets an existing key.
+        op.execute(
+            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {REPLACE_KEYS[table]}) "
+            f"BEGIN SELECT RAISE(ABORT, 'infocap: REPLACE on {table} is refused: "
+            "the table is append-only'); END"
+        )
 
 
 def _drop_append_only_guards() -> None:
@@ -946,5 +958,5 @@ def _drop_append_only_guards() -> None:
         op.execute("DROP FUNCTION IF EXISTS infocap_refuse_change()")
         return
     for table in APPEND_ONLY:
-        for operation in ("update", "delete"):
+        for operation in ("update", "delete", "replace"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")

@@ -1,0 +1,345 @@
+"""The migrated schema on both databases: it is the models' schema, it holds the
+organisations, its append-only tables refuse change, and it migrates down and up."""
+
+import csv
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import DBAPIError
+
+import schema.models  # noqa: F401  (registers every table)
+from ledger import access_log, events
+from ledger.service import CLIENT_GRANTOR, Actor, append, start_chain
+from schema.base import Base
+from schema.db import MIGRATIONS, is_sqlite, make_engine, make_sessions, make_sync_engine, migrate
+from schema.enums import AccessAction, ConsentEventType, DataCategory, Language
+from schema.models import Client, Organisation
+
+T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
+ORGANISATIONS_CSV = MIGRATIONS.parent / "data" / "organisations.csv"
+APPEND_ONLY = ("consent_events", "access_log")
+
+
+@pytest.fixture
+def sync_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_sync_engine(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def schema_differences(engine: Engine) -> list[Any]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def alembic_config(connection: Any) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+# --- the schema ---
+
+
+def test_the_migrated_schema_matches_the_models(sync_engine: Engine) -> None:
+    assert schema_differences(sync_engine) == []
+    tables = set(inspect(sync_engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert {"consent_events", "ledger_heads", "consent_rules", "access_log"} <= tables
+    with sync_engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+
+
+def test_the_organisations_are_seeded(sync_engine: Engine) -> None:
+    with ORGANISATIONS_CSV.open(encoding="utf-8", newline="") as source:
+        expected = {
+            (row["id"], row["type"], row["name_fi"], row["name_sv"])
+            for row in csv.DictReader(source)
+        }
+    assert len(expected) == 23
+    with sync_engine.connect() as connection:
+        rows = connection.execute(
+            select(Organisation.id, Organisation.type, Organisation.name_fi, Organisation.name_sv)
+        ).all()
+    stored = {(r.id, r.type.value, r.name_fi, r.name_sv) for r in rows}
+    assert len(rows) == 23
+    assert stored == expected
+    by_id = {r.id: r for r in rows}
+    assert by_id["kela"].type.value == "KELA"
+    assert by_id["helsinki"].type.value == "MUNICIPALITY"
+    assert sum(1 for r in rows if r.type.value == "WELLBEING_COUNTY") == 21
+    assert by_id["wc-ita-uusimaa"].name_sv == "Östra Nylands välfärdsområde"
+    assert by_id["wc-paijat-hame"].name_fi == "Päijät-Hämeen hyvinvointialue"
+
+
+# --- append-only ---
+
+
+async def record_rows(url: str) -> uuid.UUID:
+    """A real ledger event (through ``append``) and a real access-log row (through
+    ``access_log.write``), committed."""
+    client_id = uuid.uuid4()
+    engine = make_engine(url)
+    try:
+        async with make_sessions(engine)() as session, session.begin():
+            session.add(
+                Client(
+                    id=client_id,
+                    personal_id=client_id.hex[:11],
+                    name="Äijälä Östen",
+                    language=Language.FI,
+                    organiser_id="wc-pirkanmaa",
+                    registered_at=T0,
+                    registered_by_org="wc-pirkanmaa",
+                )
+            )
+            await session.flush()
+            await start_chain(session, client_id)
+            await append(
+                session,
+                client_id=client_id,
+                type_=ConsentEventType.GRANT,
+                body=events.grant_body(
+                    grantee="kela",
+                    categories=["LIFE_ECONOMY"],
+                    purpose="käsittely",
+                    valid_from=T0,
+                    valid_until=None,
+                    method="ELECTRONIC",
+                    evidence_attachment_id=None,
+                    known_organisations={"kela"},
+                ),
+                actor=Actor("worker", "wc-pirkanmaa", ("social_worker",)),
+                grantor=CLIENT_GRANTOR,
+                at=T0,
+            )
+            await access_log.write(
+                session,
+                access_log.Accessor(
+                    request_id=uuid.uuid4(),
+                    at=T0,
+                    subject="kela_handler@kela",
+                    subject_name="Kaisa Käsittelijä",
+                    organisation_id="kela",
+                    roles=("kela_handler",),
+                    azp="test-system",
+                    policy_hash="0" * 64,
+                ),
+                [
+                    access_log.AccessRecord(
+                        client_id=client_id,
+                        category=DataCategory.LIFE_ECONOMY,
+                        action=AccessAction.READ,
+                        allowed=True,
+                        basis="CONSENT",
+                        reason=None,
+                        policy_rule="kela_handler, LIFE_ECONOMY, read, consent",
+                        consent_seq=1,
+                    )
+                ],
+            )
+    finally:
+        await engine.dispose()
+    return client_id
+
+
+def table_rows(engine: Engine, table: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(f"SELECT * FROM {table}"))]  # noqa: S608
+
+
+CHANGES = {
+    "consent_events": [
+        "UPDATE consent_events SET canonical = 'forged'",
+        "UPDATE consent_events SET seq = seq + 1 WHERE seq = 1",
+        "DELETE FROM consent_events WHERE seq = 1",
+        "DELETE FROM consent_events",  # SQLite's TRUNCATE
+    ],
+    "access_log": [
+        "UPDATE access_log SET allowed = NOT allowed",
+        "UPDATE access_log SET subject = 'someone else' WHERE id = (SELECT min(id) FROM access_log)",
+        "DELETE FROM access_log WHERE id = (SELECT min(id) FROM access_log)",
+        "DELETE FROM access_log",
+    ],
+}
+TRUNCATES = {
+    "consent_events": ["TRUNCATE consent_events", "TRUNCATE consent_events CASCADE"],
+    "access_log": ["TRUNCATE access_log", "TRUNCATE TABLE access_log RESTART IDENTITY"],
+}
+# An INSERT whose conflict resolution rewrites the existing row: an UPDATE (upsert, both
+# databases) or a DELETE and an INSERT (REPLACE, SQLite).
+UPSERTS = {
+    "consent_events": [
+        "INSERT INTO consent_events (id, client_id, seq, type, at, actor_org, party_org,"
+        " canonical, hash, prev) SELECT id, client_id, seq, type, at, actor_org, party_org,"
+        " 'forged', hash, prev FROM consent_events WHERE true"
+        " ON CONFLICT (id) DO UPDATE SET canonical = excluded.canonical",
+    ],
+    "access_log": [
+        "INSERT INTO access_log (id, request_id, at, client_id, subject, roles, category,"
+        " action, allowed, policy_hash) SELECT id, request_id, at, client_id, 'forged', roles,"
+        " category, action, allowed, policy_hash FROM access_log WHERE true"
+        " ON CONFLICT (id) DO UPDATE SET subject = excluded.subject",
+    ],
+}
+REPLACES = {
+    "consent_events": [
+        "INSERT OR REPLACE INTO consent_events (id, client_id, seq, type, at, actor_org,"
+        " party_org, canonical, hash, prev) SELECT id, client_id, seq, type, at, actor_org,"
+        " party_org, 'forged', hash, prev FROM consent_events",
+        # a new id, replacing the row that holds the same (client_id, seq)
+        "REPLACE INTO consent_events (id, client_id, seq, type, at, actor_org,"
+        " party_org, canonical, hash, prev) SELECT '00112233445566778899aabbccddeeff',"
+        " client_id, seq, type, at, actor_org, party_org, 'forged', hash, prev"
+        " FROM consent_events",
+    ],
+    "access_log": [
+        "REPLACE INTO access_log (id, request_id, at, client_id, subject, roles, category,"
+        " action, allowed, policy_hash) SELECT id, request_id, at, client_id, 'forged', roles,"
+        " category, action, allowed, policy_hash FROM access_log"
+    ],
+}
+
+
+def changes_for(url: str, table: str) -> list[str]:
+    return CHANGES[table] + ([] if is_sqlite(url) else TRUNCATES[table])
+
+
+def refusal_problems(engine: Engine, table: str, statements: list[str]) -> list[str]:
+    """What went wrong when each statement was tried on ``table``: every one should raise
+    in the database and leave the table's rows as they were."""
+    problems: list[str] = []
+    for statement in statements:
+        before = table_rows(engine, table)
+        assert before, f"{table} should hold a row to protect"
+        refusal: DBAPIError | None = None
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+        except DBAPIError as error:
+            refusal = error
+        if refusal is None:
+            problems.append(f"allowed: {statement}")
+        elif "append-only" not in str(refusal.orig):
+            problems.append(f"refused for another reason ({refusal.orig}): {statement}")
+        if table_rows(engine, table) != before:
+            problems.append(f"changed {table}: {statement}")
+    return problems
+
+
+async def test_the_database_refuses_changes_to_append_only_tables(
+    database_url: str, sync_engine: Engine
+) -> None:
+    await record_rows(database_url)
+    problems = [
+        problem
+        for table in APPEND_ONLY
+        for problem in refusal_problems(sync_engine, table, changes_for(database_url, table))
+    ]
+    assert problems == [], "\n".join(problems)
+    # inserting stays possible: the tables grow
+    await record_rows(database_url)
+    assert [len(table_rows(sync_engine, table)) for table in APPEND_ONLY] == [2, 2]
+
+
+async def test_an_insert_cannot_rewrite_an_append_only_row(
+    database_url: str, sync_engine: Engine
+) -> None:
+    """Upsert's DO UPDATE is an UPDATE; SQLite's REPLACE deletes the row it conflicts with."""
+    await record_rows(database_url)
+    problems = [
+        problem
+        for table in APPEND_ONLY
+        for problem in refusal_problems(
+            sync_engine,
+            table,
+            UPSERTS[table] + (REPLACES[table] if is_sqlite(database_url) else []),
+        )
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+async def test_the_guards_hold_on_an_async_connection_too(database_url: str) -> None:
+    await record_rows(database_url)
+    engine = make_engine(database_url)
+    try:
+        for statement in ("UPDATE consent_events SET prev = 'x'", "DELETE FROM access_log"):
+            async with engine.connect() as connection:
+                with pytest.raises(DBAPIError, match="append-only"):
+                    await connection.execute(text(statement))
+                await connection.rollback()
+        async with engine.connect() as connection:
+            prev = (await connection.execute(text("SELECT prev FROM consent_events"))).scalar()
+            logged = (await connection.execute(text("SELECT count(*) FROM access_log"))).scalar()
+        assert prev == "0" * 64
+        assert logged == 1
+    finally:
+        await engine.dispose()
+
+
+# --- down and up again ---
+
+
+def guards(engine: Engine) -> set[str]:
+    """The names of the append-only triggers installed."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        return {row[0] for row in connection.execute(text(query))}
+
+
+async def test_downgrade_to_base_and_upgrade_to_head(database_url: str) -> None:
+    engine = make_sync_engine(database_url)
+    try:
+        installed = guards(engine)
+        # PostgreSQL: UPDATE/DELETE and TRUNCATE on the two tables; SQLite: UPDATE, DELETE
+        # and REPLACE (an insert meeting an existing key) on the two tables.
+        assert len(installed) == (6 if engine.dialect.name == "sqlite" else 4)
+
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        assert guards(engine) == set()
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                functions = connection.execute(
+                    text("SELECT count(*) FROM pg_proc WHERE proname = 'infocap_refuse_change'")
+                ).scalar()
+            assert functions == 0
+
+        migrate(database_url)
+        assert schema_differences(engine) == []
+        assert guards(engine) == installed
+        with engine.connect() as connection:
+            organisations = connection.execute(text("SELECT count(*) FROM organisations"))
+            assert organisations.scalar() == 23
+    finally:
+        engine.dispose()
+
+    await record_rows(database_url)
+    engine = make_sync_engine(database_url)
+    try:
+        problems = [
+            problem
+            for table in APPEND_ONLY
+            for problem in refusal_problems(engine, table, changes_for(database_url, table))
+        ]
+        assert problems == [], "\n".join(problems)
+    finally:
+        engine.dispose()
