@@ -58,7 +58,7 @@ def _is_text(content: bytes) -> bool:
     if not content or b"\x00" in content:
         return False
     try:
-        text = content.decode("utf-8")
+        text = content.decode("utf-8").removeprefix("\ufeff")  # a BOM, as Notepad writes
     except UnicodeDecodeError:
         return False
     return all(ch.isprintable() or ch in "\r\n\t\f" for ch in text)

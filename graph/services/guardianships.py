@@ -19,6 +19,7 @@ from schema.enums import DataCategory, GuardianshipKind
 from schema.models import Client, Guardianship
 
 UNIQUE = ["guardian_personal_id", "ward_id", "kind", "valid_from"]
+LINE = "__line__"
 CSV_COLUMNS = ("guardian_personal_id", "ward_personal_id", "kind", "valid_from", "valid_until")
 
 
@@ -116,7 +117,8 @@ async def import_rows(
     wards = {c.personal_id: c.id for c in (await session.scalars(select(Client))).all()}
     errors: list[str] = []
     checked: list[tuple[object, GuardianshipTerms]] = []
-    for number, row in enumerate(rows, start=2):
+    for position, row in enumerate(rows, start=2):
+        number = int(row.get(LINE) or position)
         missing = [c for c in CSV_COLUMNS[:3] if not (row.get(c) or "").strip()]
         if missing:
             errors.append(f"line {number}: missing {', '.join(missing)}")
@@ -156,9 +158,15 @@ def _date(value: str | None) -> date | None:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as source:
+    """The rows, each with the line it starts on (quoted fields may span lines)."""
+    with path.open(encoding="utf-8-sig", newline="") as source:
         reader = csv.DictReader(source)
         missing = [c for c in CSV_COLUMNS[:3] if c not in (reader.fieldnames or [])]
         if missing:
             raise ValueError(f"the file lacks the columns {', '.join(missing)}")
-        return list(reader)
+        rows = []
+        start = reader.line_num + 1
+        for row in reader:
+            rows.append(row | {LINE: str(start)})
+            start = reader.line_num + 1
+        return rows
