@@ -85,10 +85,14 @@ def export_schema(output: Path) -> int:
 def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from schema.db import is_sqlite, migrate
+
     if args.demo:
         if settings.production:
             raise SettingsError("demo mode is refused in production")
         settings = asyncio.run(prepare_demo(settings, f"http://{args.host}:{args.port}/graphql"))
+    elif is_sqlite(settings.database_url):
+        migrate(settings.database_url)  # once, before the workers start
     uvicorn.run(
         "graph.app:app_from_environment",
         factory=True,

@@ -1,8 +1,10 @@
 """The GraphQL schema: the roots, assembled from the resolvers, and its extensions."""
 
+import logging
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -12,11 +14,16 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 import graph.types.enums  # noqa: F401  (registers the enums)
+from graph.errors import INTERNAL, code_of
 from graph.extensions import ErrorShaping, UnitOfWork
 from graph.resolvers import clients, consents, notices, records
 from graph.settings import Settings
+
+log = logging.getLogger("infocap.graphql")
 
 
 @strawberry.type
@@ -52,6 +59,21 @@ class Mutation:
     record_informed = strawberry.mutation(resolver=consents.record_informed)
 
 
+class InfocapSchema(strawberry.Schema):
+    """Logs faults with their traceback, for operators; refusals (input, policy,
+    conflicts) are answers, not faults, and are logged briefly."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            code = code_of(error)
+            if code == INTERNAL:
+                StrawberryLogger.error(error, execution_context)
+            else:
+                log.info("%s: %s", code, error.message)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema; limits from ``settings``, and in production no introspection and no
     field suggestions."""
@@ -66,7 +88,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if settings.production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return InfocapSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
