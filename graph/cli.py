@@ -59,8 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             from schema.db import migrate
 
-            migrate(settings.database_url)
-            print("database at the current schema")
+            owner = settings.migration_database_url or settings.database_url
+            migrate(owner, app_role=settings.app_role)
+            granted = (
+                f"; {settings.app_role} granted the service's privileges"
+                if settings.app_role
+                else ""
+            )
+            print(f"database at the current schema{granted}")
             return 0
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from authz.authn import ASYMMETRIC_ALGORITHMS
+from schema.db import role_of
 
 DEMO_ISSUER = "infocap-demo"
 DEMO_KID_PREFIX = "infocap-demo-"
@@ -18,6 +19,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
+    migration_database_url: str | None = field(default=None, repr=False)
     jwks_url: str | None = None
     jwks_file: Path | None = None
     jwt_issuer: str | None = None
@@ -37,6 +39,14 @@ class Settings:
     def production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def app_role(self) -> str | None:
+        """The role the service connects as, when migrations run as another (the owner)."""
+        if self.migration_database_url is None:
+            return None
+        app, owner = role_of(self.database_url), role_of(self.migration_database_url)
+        return app if app and app != owner else None
+
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     def get(name: str) -> str | None:
@@ -55,6 +65,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         raise SettingsError(f"INFOCAP_JWT_ALGORITHMS takes asymmetric algorithms; refused: {named}")
     settings = Settings(
         database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        migration_database_url=get("MIGRATION_DATABASE_URL"),
         jwks_url=get("JWKS_URL"),
         jwks_file=_path(get("JWKS_FILE")),
         jwt_issuer=get("JWT_ISSUER"),

@@ -9,7 +9,7 @@ several writers queue instead of failing.
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -77,8 +77,15 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (blocking; run it off the event loop)."""
+APPEND_ONLY_TABLES = ("consent_events", "access_log")
+
+
+def migrate(url: str, revision: str = "head", *, app_role: str | None = None) -> None:
+    """Bring the database at ``url`` to ``revision`` (blocking; run it off the event loop).
+
+    On PostgreSQL, ``app_role`` names the role the service connects as when it is not the
+    owner that migrates: it is granted what the service needs and no more, so it can
+    never UPDATE, DELETE or TRUNCATE the append-only tables."""
     from alembic import command
     from alembic.config import Config
 
@@ -89,8 +96,29 @@ def migrate(url: str, revision: str = "head") -> None:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            if app_role is not None and connection.dialect.name == "postgresql":
+                grant_app_role(connection, app_role)
     finally:
         engine.dispose()
+
+
+def grant_app_role(connection: Connection, role: str) -> None:
+    """SELECT and INSERT on every table, UPDATE and DELETE only where rows may change."""
+    quote = connection.dialect.identifier_preparer.quote
+    grantee = quote(role)
+    connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {grantee}"))
+    for table in inspect(connection).get_table_names():
+        target = quote(table)
+        connection.execute(text(f"REVOKE ALL ON {target} FROM {grantee}"))
+        privileges = "SELECT, INSERT"
+        if table not in APPEND_ONLY_TABLES and table != "alembic_version":
+            privileges += ", UPDATE, DELETE"
+        connection.execute(text(f"GRANT {privileges} ON {target} TO {grantee}"))
+    connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {grantee}"))
+
+
+def role_of(url: str) -> str | None:
+    return make_url(url).username
 
 
 async def insert_if_absent(

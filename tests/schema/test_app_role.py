@@ -1,0 +1,92 @@
+"""On PostgreSQL the service can run as a role that lacks UPDATE, DELETE and TRUNCATE on
+the append-only tables, while migrations run as the owner (a PostgreSQL-only concept)."""
+
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from graph.app import create_app
+from graph.settings import load_settings
+from schema.db import make_engine, migrate
+from tests.factories import client_principal, grant, personal_id, register
+from tests.pgserver import PostgresServer
+from tests.support import ISSUER, Api, Clock, Keys
+
+
+@pytest.fixture
+def owner_and_app(pg: PostgresServer) -> tuple[str, str]:
+    name = f"r_{uuid.uuid4().hex[:10]}"
+    admin = pg.url().replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            "DO $$ BEGIN CREATE ROLE infocap_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+        conn.execute(f"CREATE DATABASE {name}")
+    owner = pg.url(name)
+    return owner, owner.replace("postgres@", "infocap_app@")
+
+
+async def test_the_service_role_cannot_change_what_only_grows(
+    owner_and_app, keys: Keys, tmp_path: Path
+):
+    owner, app_url = owner_and_app
+    settings = load_settings(
+        {
+            "INFOCAP_DATABASE_URL": app_url,
+            "INFOCAP_MIGRATION_DATABASE_URL": owner,
+            "INFOCAP_JWKS_FILE": str(keys.jwks_path),
+            "INFOCAP_JWT_ISSUER": ISSUER,
+            "INFOCAP_ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        }
+    )
+    assert settings.app_role == "infocap_app"
+    migrate(settings.migration_database_url or "", app_role=settings.app_role)
+
+    app = create_app(settings, clock=Clock())
+    async with app.router.lifespan_context(app):
+        api = Api(app)
+        pid = personal_id()
+        client_id = await register(api, personalId=pid)
+        await grant(api, client_principal(pid), client_id, "kela", ["PLAN"])
+
+    engine = make_engine(app_url)
+    try:
+        for statement in (
+            "UPDATE consent_events SET canonical = 'forged'",
+            "DELETE FROM consent_events",
+            "TRUNCATE consent_events CASCADE",
+            "UPDATE access_log SET allowed = true",
+            "DELETE FROM access_log",
+            "TRUNCATE access_log",
+        ):
+            async with engine.connect() as connection:
+                with pytest.raises(Exception, match="permission denied") as refused:
+                    await connection.execute(text(statement))
+                assert isinstance(
+                    refused.value.__cause__ or refused.value.orig,
+                    psycopg.errors.InsufficientPrivilege,
+                )
+        async with engine.connect() as connection:
+            assert (
+                await connection.execute(text("SELECT count(*) FROM consent_events"))
+            ).scalar() == 1
+            assert (await connection.execute(text("SELECT count(*) FROM access_log"))).scalar() > 0
+            await connection.execute(text("UPDATE clients SET phone = '+358 1' WHERE true"))
+    finally:
+        await engine.dispose()
+
+
+def test_no_app_role_when_the_service_migrates_as_itself():
+    assert (
+        load_settings({"INFOCAP_DATABASE_URL": "postgresql://infocap@db/infocap"}).app_role is None
+    )
+    same = load_settings(
+        {
+            "INFOCAP_DATABASE_URL": "postgresql://infocap@db/i",
+            "INFOCAP_MIGRATION_DATABASE_URL": "postgresql://infocap@db/i",
+        }
+    )
+    assert same.app_role is None
