@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from graph.app import create_app
 from graph.settings import load_settings
@@ -73,7 +74,7 @@ async def test_the_service_role_cannot_change_what_only_grows(
             assert (
                 await connection.execute(text("SELECT count(*) FROM consent_events"))
             ).scalar() == 1
-            assert (await connection.execute(text("SELECT count(*) FROM access_log"))).scalar() > 0
+            assert (await connection.execute(text("SELECT count(*) FROM access_log"))).scalar_one() > 0
             await connection.execute(text("UPDATE clients SET phone = '+358 1' WHERE true"))
     finally:
         await engine.dispose()
