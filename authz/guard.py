@@ -16,7 +16,7 @@ from authz.basis import PRECEDENCE, Basis, RedactionReason
 from authz.errors import Forbidden
 from authz.policy import Policy, Rule
 from authz.principal import Principal
-from authz.relation import ClientFacts, Relation, Subject
+from authz.relation import GUARDIAN_ECON, ClientFacts, Relation, Subject
 from ledger.access_log import AccessRecord
 from ledger.state import ConsentState, RowRef
 from schema.enums import AccessAction, DataCategory
@@ -165,9 +165,10 @@ class Guard:
     ) -> Decision:
         """Allow a write or raise ``Forbidden``; either way the decision is recorded.
 
-        Without a client (registering one) the principal's roles are the subjects. For a
-        guardian, ``categories`` are the categories the write concerns: each must be one
-        the guardian's read column allows on ``GUARDIANSHIP``.
+        Without a client (registering one) the principal's roles are the subjects. For an
+        economic guardian, ``categories`` are the categories the write concerns: each must
+        be one its read column allows on ``GUARDIANSHIP`` (a FULL guardian acts for the
+        client in everything).
         """
         subjects = (
             access.subjects
@@ -180,7 +181,7 @@ class Guard:
             if rule is None:
                 continue
             holds = self._basis_holds(rule.basis, subject, own)
-            if holds and subject.relation == Relation.GUARDIAN:
+            if holds and subject.name == GUARDIAN_ECON:
                 holds = all(
                     self.policy.basis(subject.name, c, READ) == Basis.GUARDIANSHIP
                     for c in categories

@@ -34,6 +34,10 @@ class Policy:
     def __init__(self, model: Path = DEFAULT_MODEL, policy: Path = DEFAULT_POLICY) -> None:
         self.sha256 = hashlib.sha256(policy.read_bytes()).hexdigest()
         self._enforcer = casbin.Enforcer(str(model), str(policy), enable_log=False)
+        known = {b.value for b in Basis}
+        unknown = sorted({line[3] for line in self._enforcer.get_policy() if line[3] not in known})
+        if unknown:
+            raise ValueError(f"{policy.name} names unknown bases: {', '.join(unknown)}")
         self._memo: dict[tuple[str, str, str], Rule | None] = {}
         self.enforcer_calls = 0
 

@@ -79,6 +79,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         demo=get("DEMO") == "1",
         cors_origins=tuple(o.strip() for o in (get("CORS_ORIGINS") or "").split(",") if o.strip()),
+        max_query_depth=_positive(get("MAX_QUERY_DEPTH"), 12, "INFOCAP_MAX_QUERY_DEPTH"),
+        max_aliases=_positive(get("MAX_ALIASES"), 30, "INFOCAP_MAX_ALIASES"),
+        max_tokens=_positive(get("MAX_TOKENS"), 4000, "INFOCAP_MAX_TOKENS"),
     )
     enforce_safe(settings)
     return settings
@@ -113,7 +116,7 @@ def _positive(value: str | None, default: int, name: str) -> int:
     try:
         number = int(value)
     except ValueError as error:
-        raise SettingsError(f"{name} must be a whole number of bytes") from error
+        raise SettingsError(f"{name} must be a whole number") from error
     if number <= 0:
         raise SettingsError(f"{name} must be positive")
     return number

@@ -139,6 +139,7 @@ async def _project(session: AsyncSession, client_id: uuid.UUID, event: Mapping[s
                 valid_from=parse_time(body["validFrom"]),
                 valid_until=None if until is None else parse_time(until),
                 recorded_at=at,
+                recorded_by_org=event["actor"].get("org"),
             )
         )
     elif kind == ConsentEventType.PROHIBIT:
@@ -156,6 +157,7 @@ async def _project(session: AsyncSession, client_id: uuid.UUID, event: Mapping[s
                 row_id=target.get("rowId"),
                 method=ConsentMethod(body["method"]),
                 recorded_at=at,
+                recorded_by_org=event["actor"].get("org"),
             )
         )
     elif kind in (ConsentEventType.WITHDRAW, ConsentEventType.LIFT_PROHIBITION):
@@ -184,6 +186,7 @@ def state_from_rules(rules: Sequence[ConsentRule]) -> ConsentState:
                     recorded_at=rule.recorded_at,
                     ended_seq=rule.ended_seq,
                     ended_at=rule.ended_at,
+                    recorded_by=rule.recorded_by_org,
                 )
             )
         else:
@@ -197,6 +200,7 @@ def state_from_rules(rules: Sequence[ConsentRule]) -> ConsentState:
                     recorded_at=rule.recorded_at,
                     ended_seq=rule.ended_seq,
                     ended_at=rule.ended_at,
+                    recorded_by=rule.recorded_by_org,
                 )
             )
     return ConsentState(tuple(grants), tuple(prohibitions))

@@ -34,6 +34,7 @@ class Grant:
     recorded_at: datetime
     ended_seq: int | None = None
     ended_at: datetime | None = None
+    recorded_by: str | None = None
 
     def in_force(self, at: datetime) -> bool:
         recorded = self.recorded_at <= at and (self.ended_at is None or at < self.ended_at)
@@ -54,6 +55,7 @@ class Prohibition:
     recorded_at: datetime
     ended_seq: int | None = None
     ended_at: datetime | None = None
+    recorded_by: str | None = None
 
     def in_force(self, at: datetime) -> bool:
         return self.recorded_at <= at and (self.ended_at is None or at < self.ended_at)
@@ -111,8 +113,10 @@ class ConsentState:
         """The state after ``event``; raises ``EventConflict`` if the event contradicts it."""
         at, seq, body = parse_time(event["at"]), int(event["seq"]), event["body"]
         kind = event["type"]
+        recorded_by = event.get("actor", {}).get("org")
         if kind == "GRANT":
-            return replace(self, grants=(*self.grants, _grant(seq, at, body)))
+            grant = replace(_grant(seq, at, body), recorded_by=recorded_by)
+            return replace(self, grants=(*self.grants, grant))
         if kind == "WITHDRAW":
             target = self.grant(int(body["grant"]))
             if target is None or not target.withdrawable(at):
@@ -120,7 +124,8 @@ class ConsentState:
             ended = replace(target, ended_seq=seq, ended_at=at)
             return replace(self, grants=tuple(ended if g is target else g for g in self.grants))
         if kind == "PROHIBIT":
-            return replace(self, prohibitions=(*self.prohibitions, _prohibition(seq, at, body)))
+            prohibition = replace(_prohibition(seq, at, body), recorded_by=recorded_by)
+            return replace(self, prohibitions=(*self.prohibitions, prohibition))
         if kind == "LIFT_PROHIBITION":
             lifted = self.prohibition(int(body["prohibition"]))
             if lifted is None or lifted.ended_seq is not None:

@@ -180,7 +180,6 @@ class RowType(StrEnum):
     DECISION = "DECISION"
     ATTACHMENT = "ATTACHMENT"
     NOTICE = "NOTICE"
-    PLAN = "PLAN"
 
 
 class AccessAction(StrEnum):

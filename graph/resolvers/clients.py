@@ -17,6 +17,7 @@ from graph.types.client_inputs import GuardianshipInput, RegisterClientInput, Up
 from graph.types.connection import Connection, connection
 from graph.types.organisation import Organisation
 from graph.types.principal import Principal
+from schema.enums import DataCategory
 from schema.models import Client as ClientRow
 
 
@@ -41,15 +42,21 @@ async def client(info: Info, id: strawberry.ID) -> Client | None:
     return _shown(await info.context.loaders.client.load(key), info.context)
 
 
+def _may_look_up_by_code(view: ClientView, ctx: Context) -> bool:
+    """Finding a client by their code discloses that code: only for those who may see it."""
+    return ctx.guard.check(view.access, DataCategory.PERSONAL_ID).allowed
+
+
 async def client_by_personal_id(info: Info, personal_id: str) -> Client | None:
-    """By personal identity code; an invalid code is BAD_USER_INPUT."""
+    """By personal identity code; an invalid code is BAD_USER_INPUT. Null for no such
+    client, and for callers who may not see personal identity codes."""
+    ctx = info.context
     code = service.parse_personal_id(personal_id)
-    key = await info.context.session.scalar(
-        select(ClientRow.id).where(ClientRow.personal_id == code)
-    )
-    return (
-        None if key is None else _shown(await info.context.loaders.client.load(key), info.context)
-    )
+    key = await ctx.session.scalar(select(ClientRow.id).where(ClientRow.personal_id == code))
+    view = None if key is None else await ctx.loaders.client.load(key)
+    if view is None or not view.access.visible or not _may_look_up_by_code(view, ctx):
+        return None
+    return Client.from_view(view, ctx)
 
 
 async def clients(
@@ -60,12 +67,14 @@ async def clients(
     ctx = info.context
     args = page_args("client", first, after)
     query = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today))
+    by_code = False
     if search is not None and search.strip():
         term = search.strip()
         if len(term) > 200:
             raise BadUserInput("search is longer than 200 characters")
         try:
             query = query.where(ClientRow.personal_id == service.parse_personal_id(term))
+            by_code = True
         except BadUserInput:
             query = query.where(func.lower(ClientRow.name).contains(term.lower(), autoescape=True))
     after_id = uuid_key(args.after)
@@ -73,7 +82,11 @@ async def clients(
         query = query.where(ClientRow.id > after_id)
     ids = list(await ctx.session.scalars(query.order_by(ClientRow.id).limit(args.first + 1)))
     views: Sequence[ClientView | None] = await ctx.loaders.client.load_many(ids)
-    shown = [v for v in views if v is not None and v.access.visible]
+    shown = [
+        v
+        for v in views
+        if v is not None and v.access.visible and (not by_code or _may_look_up_by_code(v, ctx))
+    ]
     return connection(
         "client", cut(shown, args), lambda v: Client.from_view(v, ctx), lambda v: v.row.id
     )

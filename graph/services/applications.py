@@ -1,6 +1,9 @@
 """Kela's applications, their urgency and information requests (visible to the organiser)."""
 
-from datetime import datetime
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -33,6 +36,7 @@ async def record(ctx: Context, data: ApplicationInput) -> Application:
     external_id = text(data.external_id, "externalId", limit=200)
     _not_future(ctx, data.received_at, "receivedAt")
     org = organisation_of(ctx)
+    digest = _digest(data, view.row.id)
     if external_id is not None:
         existing = await ctx.session.scalar(
             select(Application).where(
@@ -40,8 +44,10 @@ async def record(ctx: Context, data: ApplicationInput) -> Application:
             )
         )
         if existing is not None:
-            if existing.client_id != view.row.id or existing.received_at != data.received_at:
-                raise Conflict("this external id names another application")
+            if existing.content_hash != digest:
+                raise Conflict(
+                    "an application with this external id was recorded with other content"
+                )
             return existing
     values = {
         "id": new_id(),
@@ -53,6 +59,7 @@ async def record(ctx: Context, data: ApplicationInput) -> Application:
         "urgent": False,
         "recorded_at": ctx.now,
         "recorded_by_org": org,
+        "content_hash": digest,
     }
     if not await insert_if_absent(
         ctx.session, Application, values, ["recorded_by_org", "external_id"]
@@ -135,6 +142,18 @@ async def answer_information_request(
         row.status = ApplicationStatus.IN_PROCESSING
     await ctx.session.flush()
     return row
+
+
+def _digest(data: ApplicationInput, client_id: uuid.UUID) -> str:
+    urgency = data.urgency
+    document = {
+        "client": str(client_id),
+        "receivedAt": data.received_at.astimezone(UTC).isoformat(),
+        "channel": data.channel.value,
+        "status": data.status.value,
+        "urgency": None if urgency is None else [urgency.urgent, urgency.grounds],
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
 def _not_future(ctx: Context, moment: datetime, what: str) -> None:

@@ -198,7 +198,7 @@ async def _row_category(
         attachment = await ctx.session.get(Attachment, key)
         if attachment is not None and attachment.client_id == view.row.id:
             return attachment_category(attachment.kind)
-    else:
+    elif kind == RowType.NOTICE:
         notice = await ctx.session.get(Notice, key)
         if notice is not None and notice.client_id == view.row.id:
             return DataCategory.NOTICE

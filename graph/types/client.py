@@ -135,6 +135,11 @@ class Client:
     def access(self) -> ClientAccess:
         return self.scope.access
 
+    @property
+    def _audit_only(self) -> bool:
+        """A dpo sees only the rows of their own organisation's processing."""
+        return all(s.relation == Relation.AUDIT for s in self.access.subjects)
+
     @guarded_resolver(IDENTITY, description="Digital equipment and skills, as last recorded.")
     async def digital_profile(self, info: Info) -> DigitalProfile | None:
         row = await info.context.loaders.digital_profile.load(self.row.id)
@@ -281,17 +286,17 @@ class Client:
     @guarded_resolver(DataCategory.CONSENT, description="The grants in the client's ledger.")
     def consents(self, info: Info) -> list[ConsentGrant] | None:
         grants = self.access.consent.grants
-        if self.access.has(Relation.AUDIT) and len(self.access.subjects) == 1:
-            grants = tuple(g for g in grants if g.grantee == info.context.principal.organisation_id)
+        if self._audit_only:
+            org = info.context.principal.organisation_id
+            grants = tuple(g for g in grants if org in (g.grantee, g.recorded_by))
         return [ConsentGrant.from_grant(g, self.access, info.context) for g in grants]
 
     @guarded_resolver(DataCategory.CONSENT, description="The prohibitions in the client's ledger.")
     def prohibitions(self, info: Info) -> list[ConsentProhibition] | None:
         items = self.access.consent.prohibitions
-        if self.access.has(Relation.AUDIT) and len(self.access.subjects) == 1:
-            items = tuple(
-                p for p in items if p.organisation == info.context.principal.organisation_id
-            )
+        if self._audit_only:
+            org = info.context.principal.organisation_id
+            items = tuple(p for p in items if org in (p.organisation, p.recorded_by))
         return [ConsentProhibition.from_prohibition(p, self.access, info.context) for p in items]
 
     @guarded_resolver(
@@ -302,7 +307,6 @@ class Client:
     ) -> AccessLogConnection | None:
         ctx = info.context
         args = page_args("access", first, after)
-        audit_only = self.access.has(Relation.AUDIT) and len(self.access.subjects) == 1
         try:
             after_id = None if args.after is None else int(args.after)
         except ValueError as error:
@@ -310,7 +314,7 @@ class Client:
         rows = await entries(
             ctx.session,
             client_id=self.row.id,
-            organisation_id=ctx.principal.organisation_id if audit_only else None,
+            organisation_id=ctx.principal.organisation_id if self._audit_only else None,
             limit=args.first + 1,
             before_id=after_id,
         )

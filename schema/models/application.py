@@ -26,6 +26,8 @@ class Application(Base):
     urgency_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by_org: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the input as first recorded: a repeat with other content is refused."""
 
     __table_args__ = (UniqueConstraint("recorded_by_org", "external_id"),)
 

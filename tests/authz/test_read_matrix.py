@@ -222,3 +222,13 @@ def test_no_relation_means_no_subject():
 
 def test_every_category_is_in_the_matrix():
     assert set(CATEGORIES) == {c.value for c in DataCategory}
+
+
+def test_a_policy_naming_an_unknown_basis_is_refused_at_load(tmp_path):
+    broken = tmp_path / "policy.csv"
+    broken.write_text(
+        DEFAULT_POLICY.read_text(encoding="utf-8") + "p, kela_handler, PLAN, read, MAYBE\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="MAYBE"):
+        Policy(policy=broken)

@@ -206,3 +206,15 @@ async def test_me_and_organisations(api):
     assert len(orgs) == 23
     assert orgs["helsinki"] == "MUNICIPALITY"
     assert sum(1 for t in orgs.values() if t == "WELLBEING_COUNTY") == 21
+
+
+async def test_only_those_who_may_see_codes_find_clients_by_code(api):
+    pid = personal_id()
+    client_id = await register(api, personalId=pid)
+    dpo = principal("dpo", "kela")
+    assert (await api.ok(dpo, BY_CODE, pid=pid))["clientByPersonalId"] is None
+    assert (await api.ok(dpo, LIST, search=pid))["clients"]["edges"] == []
+    assert [e["node"]["id"] for e in (await api.ok(dpo, LIST))["clients"]["edges"]] == [client_id]
+    assert [
+        e["node"]["id"] for e in (await api.ok(KELA_HANDLER, LIST, search=pid))["clients"]["edges"]
+    ] == [client_id]

@@ -226,3 +226,43 @@ async def test_the_ledger_query_pages_and_a_dpo_sees_their_organisations_events(
     assert (await api.ok(LAPPI_WORKER, LEDGER, c=await register(api)))["consentLedger"][
         "edges"
     ] == []
+
+
+async def test_a_full_guardian_acts_for_the_client_in_everything(api):
+    ward, _ = await client_with_pid(api)
+    parent = personal_id()
+    await record_guardianship(api, ward, parent, "PARENT_OF_MINOR", validUntil="2099-01-01")
+    who = guardian_principal(parent)
+    await grant(api, who, ward, "wc-pirkanmaa", ["NOTICE_DETAIL"])
+    prohibited = (
+        await api.ok(who, PROHIBIT, input={"clientId": ward, "organisationId": "wc-lappi"})
+    )["prohibitDisclosure"]
+    assert prohibited["body"]["target"] == {"kind": "ORGANISATION", "organisation": "wc-lappi"}
+    assert prohibited["grantor"] == {"kind": "GUARDIAN", "personalId": parent}
+
+
+async def test_plans_are_not_prohibited_row_by_row(api):
+    client_id, pid = await client_with_pid(api)
+    await api.fails(
+        client_principal(pid),
+        PROHIBIT,
+        "BAD_USER_INPUT",
+        input={"clientId": client_id, "rowType": "PLAN", "rowId": client_id},
+    )
+
+
+async def test_a_dpo_sees_the_grants_their_organisation_recorded(api):
+    client_id, pid = await client_with_pid(api)
+    await grant(api, PIRKANMAA_WORKER, client_id, "kela", ["PLAN"], method="WRITTEN")
+    await grant(api, client_principal(pid), client_id, "wc-lappi", ["PLAN"])
+    await api.ok(
+        PIRKANMAA_WORKER,
+        PROHIBIT,
+        input={"clientId": client_id, "category": "LIFE_HEALTH", "method": "ORAL"},
+    )
+    pirkanmaa = (await api.ok(principal("dpo", "wc-pirkanmaa"), STATE, c=client_id))["client"]
+    assert [g["grantee"]["id"] for g in pirkanmaa["consents"]] == ["kela"]
+    assert [p["category"] for p in pirkanmaa["prohibitions"]] == ["LIFE_HEALTH"]
+    lappi = (await api.ok(principal("dpo", "wc-lappi"), STATE, c=client_id))["client"]
+    assert [g["grantee"]["id"] for g in lappi["consents"]] == ["wc-lappi"]
+    assert lappi["prohibitions"] == []

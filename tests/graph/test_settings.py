@@ -330,3 +330,19 @@ def test_create_app_refuses_a_ledger_key_that_is_not_an_ed25519_pem(tmp_path, ki
 def test_create_app_refuses_a_missing_ledger_key_file(tmp_path):
     with pytest.raises(SettingsError, match="INFOCAP_LEDGER_KEY_FILE"):
         create_app(ledger_settings(tmp_path / "no-such.pem"))
+
+
+def test_query_limits_come_from_the_environment():
+    settings = load_settings(
+        {"INFOCAP_MAX_QUERY_DEPTH": "8", "INFOCAP_MAX_ALIASES": "5", "INFOCAP_MAX_TOKENS": "900"}
+    )
+    assert (settings.max_query_depth, settings.max_aliases, settings.max_tokens) == (8, 5, 900)
+    assert (
+        load_settings({}).max_query_depth,
+        load_settings({}).max_aliases,
+        load_settings({}).max_tokens,
+    ) == (12, 30, 4000)
+    for name in ("INFOCAP_MAX_QUERY_DEPTH", "INFOCAP_MAX_ALIASES", "INFOCAP_MAX_TOKENS"):
+        for bad in ("0", "-2", "many"):
+            with pytest.raises(SettingsError, match=name):
+                load_settings({name: bad})
