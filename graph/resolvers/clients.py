@@ -2,7 +2,7 @@ import uuid
 from collections.abc import Sequence
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from authz.visibility import visible_clients
 from graph.context import Context, Info
@@ -76,7 +76,7 @@ async def clients(
             query = query.where(ClientRow.personal_id == service.parse_personal_id(term))
             by_code = True
         except BadUserInput:
-            query = query.where(func.lower(ClientRow.name).contains(term.lower(), autoescape=True))
+            query = query.where(ClientRow.search_name.contains(term.casefold(), autoescape=True))
     after_id = uuid_key(args.after)
     if after_id is not None:
         query = query.where(ClientRow.id > after_id)

@@ -48,10 +48,12 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     ctx.guard.authorize(None, "client", "register", category=DataCategory.IDENTITY)
     code = parse_personal_id(data.personal_id)
     client_id = new_id()
+    name = text(data.name, "name", limit=200, required=True) or ""
     values = {
         "id": client_id,
         "personal_id": code,
-        "name": text(data.name, "name", limit=200, required=True),
+        "name": name,
+        "search_name": name.casefold(),
         "language": data.language,
         "organiser_id": _organiser(ctx, str(data.organiser_id)),
         "address": text(data.address, "address", limit=400),

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from schema.base import Base, UTCDateTime, new_id
 from schema.columns import enum_of
@@ -16,7 +16,9 @@ class Client(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     personal_id: Mapped[str] = mapped_column(String(11), unique=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(String(200), index=True)
+    """The name case-folded in Python, since SQLite's lower() folds ASCII only (Å, Ö)."""
     language: Mapped[Language] = mapped_column(enum_of(Language))
     organiser_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(400))
@@ -25,6 +27,11 @@ class Client(Base):
     protected_identity: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_by_org: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+
+    @validates("name")
+    def _fold(self, _: str, value: str) -> str:
+        self.search_name = value.casefold()
+        return value
 
 
 class DigitalProfile(Base):

@@ -218,3 +218,42 @@ async def test_only_those_who_may_see_codes_find_clients_by_code(api):
     assert [
         e["node"]["id"] for e in (await api.ok(KELA_HANDLER, LIST, search=pid))["clients"]["edges"]
     ] == [client_id]
+
+
+async def test_finnish_and_swedish_names_and_addresses_round_trip(api):
+    from faker import Faker
+
+    for locale, language in (("fi_FI", "FI"), ("sv_SE", "SV")):
+        fake = Faker(locale)
+        fake.seed_instance(2017)
+        for _ in range(3):
+            name, address = fake.name(), fake.address().replace("\n", ", ")
+            client_id = await register(api, name=name, address=address, language=language)
+            client = (await api.ok(KELA_HANDLER, CLIENT, id=client_id))["client"]
+            assert (client["name"], client["address"], client["language"]) == (
+                name,
+                address,
+                language,
+            )
+            found = (await api.ok(KELA_HANDLER, LIST, search=name.split()[-1].upper()))["clients"][
+                "edges"
+            ]
+            assert client_id in {e["node"]["id"] for e in found}
+
+
+async def test_search_folds_case_beyond_ascii(api):
+    wanted = await register(api, name="Åke Östman", language="SV")
+    for term in ("östman", "ÖSTMAN", "åke ö", "ÅKE"):
+        found = (await api.ok(KELA_HANDLER, LIST, search=term))["clients"]["edges"]
+        assert [e["node"]["id"] for e in found] == [wanted], term
+
+
+async def test_a_renamed_client_is_found_by_the_new_name(api):
+    client_id = await register(api, name="Eero Laine")
+    update = "mutation($id: ID!, $input: UpdateClientInput!) { updateClient(id: $id, input: $input) { name } }"
+    await api.ok(PIRKANMAA_WORKER, update, id=client_id, input={"name": "Eero Öhman"})
+    assert [
+        e["node"]["id"]
+        for e in (await api.ok(KELA_HANDLER, LIST, search="ÖHMAN"))["clients"]["edges"]
+    ] == [client_id]
+    assert (await api.ok(KELA_HANDLER, LIST, search="laine"))["clients"]["edges"] == []

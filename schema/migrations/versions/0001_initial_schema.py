@@ -111,6 +111,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("personal_id", sa.String(length=11), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("search_name", sa.String(length=200), nullable=False),
         sa.Column(
             "language",
             sa.Enum("FI", "SV", "SE", "EN", "OTHER", name="language", native_enum=False, length=40),
@@ -137,7 +138,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("personal_id", name=op.f("uq_clients_personal_id")),
     )
     with op.batch_alter_table("clients", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_clients_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_clients_search_name"), ["search_name"], unique=False)
         batch_op.create_index(batch_op.f("ix_clients_organiser_id"), ["organiser_id"], unique=False)
 
     op.create_table(
@@ -878,7 +879,7 @@ def downgrade() -> None:
     op.drop_table("applications")
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clients_organiser_id"))
-        batch_op.drop_index(batch_op.f("ix_clients_name"))
+        batch_op.drop_index(batch_op.f("ix_clients_search_name"))
 
     op.drop_table("clients")
     op.drop_table("organisations")
