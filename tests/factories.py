@@ -1,10 +1,13 @@
 """Typed factories: data made through the API, as callers make it."""
 
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from authz.principal import Principal
 from graph.domain.personal_id import make
+from schema.enums import Language
+from schema.models import Client
 from tests.support import Api, principal
 
 KELA_HANDLER = principal("kela_handler", "kela", name="Kaisa Käsittelijä")
@@ -173,3 +176,18 @@ async def record_guardianship(
     data = {"wardId": ward_id, "guardianPersonalId": guardian_pid, "kind": kind} | changes
     out = await api.ok(who, RECORD_GUARDIANSHIP, input=data)
     return dict(out["recordGuardianship"])
+
+
+def client_row(
+    client_id: uuid.UUID, at: datetime, name: str = "Åke Öberg", language: Language = Language.SV
+) -> Client:
+    """A client row as storage-level tests insert it (give it a chain with ``start_chain``)."""
+    return Client(
+        id=client_id,
+        personal_id=client_id.hex[:11],
+        name=name,
+        language=language,
+        organiser_id="wc-pirkanmaa",
+        registered_at=at,
+        registered_by_org="wc-pirkanmaa",
+    )

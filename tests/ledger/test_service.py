@@ -22,8 +22,9 @@ from ledger.service import CLIENT_GRANTOR, Actor, append, load_states, start_cha
 from ledger.state import ConsentState, Verdict
 from ledger.verify import verify_database
 from schema.db import is_sqlite, make_engine, make_sessions
-from schema.enums import ConsentEventType, ConsentMethod, Language
-from schema.models import Client, ConsentEvent, ConsentRule, LedgerHead, Organisation
+from schema.enums import ConsentEventType, ConsentMethod
+from schema.models import ConsentEvent, ConsentRule, LedgerHead, Organisation
+from tests.factories import client_row
 
 ACTOR = Actor("social_worker@wc-pirkanmaa", "wc-pirkanmaa", ("social_worker",))
 T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
@@ -58,17 +59,7 @@ async def new_client(db: Db) -> uuid.UUID:
     """A client row and its empty chain, committed."""
     client_id = uuid.uuid4()
     async with db.sessions() as session, session.begin():
-        session.add(
-            Client(
-                id=client_id,
-                personal_id=client_id.hex[:11],
-                name="Åke Öberg",
-                language=Language.SV,
-                organiser_id="wc-pirkanmaa",
-                registered_at=T0,
-                registered_by_org="wc-pirkanmaa",
-            )
-        )
+        session.add(client_row(client_id, T0))
         await session.flush()
         await start_chain(session, client_id)
     return client_id

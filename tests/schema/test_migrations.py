@@ -21,7 +21,8 @@ from ledger.service import CLIENT_GRANTOR, Actor, append, start_chain
 from schema.base import Base
 from schema.db import MIGRATIONS, is_sqlite, make_engine, make_sessions, make_sync_engine, migrate
 from schema.enums import AccessAction, ConsentEventType, DataCategory, Language
-from schema.models import Client, Organisation
+from schema.models import Organisation
+from tests.factories import client_row
 
 T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
 ORGANISATIONS_CSV = MIGRATIONS.parent / "data" / "organisations.csv"
@@ -96,17 +97,7 @@ async def record_rows(url: str) -> uuid.UUID:
     engine = make_engine(url)
     try:
         async with make_sessions(engine)() as session, session.begin():
-            session.add(
-                Client(
-                    id=client_id,
-                    personal_id=client_id.hex[:11],
-                    name="Äijälä Östen",
-                    language=Language.FI,
-                    organiser_id="wc-pirkanmaa",
-                    registered_at=T0,
-                    registered_by_org="wc-pirkanmaa",
-                )
-            )
+            session.add(client_row(client_id, T0, "Äijälä Östen", Language.FI))
             await session.flush()
             await start_chain(session, client_id)
             await append(
