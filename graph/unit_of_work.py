@@ -35,14 +35,14 @@ async def finish(ctx: Context, *, ok: bool) -> bool:
     finally:
         await ctx.session.close()
     if not committed and records:
-        await _write_apart(ctx)
+        await _write_apart(ctx, records)
     return committed or not ok
 
 
-async def _write_apart(ctx: Context) -> None:
+async def _write_apart(ctx: Context, records: list[access_log.AccessRecord]) -> None:
     try:
         async with ctx.runtime.sessions() as session, session.begin():
-            await access_log.write(session, ctx.accessor(), ctx.guard.records())
+            await access_log.write(session, ctx.accessor(), records)
     except (SQLAlchemyError, OSError):
         log.exception("the access log of a failed request could not be written")
 
@@ -50,11 +50,12 @@ async def _write_apart(ctx: Context) -> None:
 @contextlib.asynccontextmanager
 async def acting(runtime: Runtime, principal: Principal) -> AsyncIterator[Context]:
     """One unit of work outside GraphQL (demo data, the CLI): committed if the block
-    ends normally, rolled back if it raises."""
+    ends normally, rolled back if it raises; a commit that fails raises too."""
     ctx = Context.open(runtime, principal)
-    ok = False
     try:
         yield ctx
-        ok = True
-    finally:
-        await finish(ctx, ok=ok)
+    except BaseException:
+        await finish(ctx, ok=False)
+        raise
+    if not await finish(ctx, ok=True):
+        raise RuntimeError("the unit of work could not commit")

@@ -153,3 +153,24 @@ async def test_download_errors_are_graphql_shaped(http, path):
     assert response.json()["errors"][0]["extensions"]["code"] in ("BAD_USER_INPUT", "NOT_FOUND")
     anonymous = await http.client.get(path)
     assert anonymous.status_code == 401
+
+
+async def test_one_operation_is_one_unit_of_work(api):
+    query = """mutation($good: RegisterClientInput!, $bad: RegisterClientInput!) {
+      first: registerClient(input: $good) { id }
+      second: registerClient(input: $bad) { id }
+    }"""
+    good = {"personalId": personal_id(), "name": "A", "language": "FI", "organiserId": "helsinki"}
+    bad = good | {"personalId": personal_id(), "organiserId": "wc-atlantis"}
+    out = await api.run(KELA_HANDLER, query, good=good, bad=bad)
+    assert [e["code"] for e in out["errors"]] == ["BAD_USER_INPUT"]
+    listed = await api.ok(KELA_HANDLER, "{ clients { edges { cursor } } }")
+    assert listed["clients"]["edges"] == [], (
+        "the first registration was rolled back with the second"
+    )
+    both = await api.ok(KELA_HANDLER, query, good=good, bad=good | {"personalId": personal_id()})
+    assert both["first"]["id"] != both["second"]["id"]
+    assert (
+        len((await api.ok(KELA_HANDLER, "{ clients { edges { cursor } } }"))["clients"]["edges"])
+        == 2
+    )
