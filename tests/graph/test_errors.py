@@ -174,3 +174,22 @@ async def test_one_operation_is_one_unit_of_work(api):
         len((await api.ok(KELA_HANDLER, "{ clients { edges { cursor } } }"))["clients"]["edges"])
         == 2
     )
+
+
+async def test_a_body_without_length_is_counted_and_refused(http):
+    token = http.token("kela_handler", org="kela")
+
+    async def chunks():
+        yield b'{"query": "{ me { subject } }", "variables": {"pad": "'
+        for _ in range(20):
+            yield b"x" * 10_000
+        yield b'"}}'
+
+    response = await http.client.post(
+        "/graphql",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
