@@ -75,6 +75,9 @@ class Loaders:
         self.contact_persons = self._children(
             ContactPerson, ContactPerson.client_id, ContactPerson.organisation_id
         )
+        self.digital_profiles = self._children(
+            DigitalProfile, DigitalProfile.client_id, DigitalProfile.recorded_at
+        )
         self.guardianships = self._children(
             Guardianship, Guardianship.ward_id, Guardianship.valid_from
         )

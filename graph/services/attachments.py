@@ -16,7 +16,7 @@ from graph.types.attachment import AttachmentInput, attachment_category
 from ledger.state import RowRef
 from schema.db import insert_if_absent
 from schema.enums import RowType
-from schema.models import Application, Attachment, Blob, Decision, Notice
+from schema.models import Application, Attachment, Blob, Decision, Notice, PlanVersion
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 
@@ -59,7 +59,7 @@ def media_type_of(content: bytes, declared: str | None) -> str:
 
 async def _check_link(
     ctx: Context,
-    model: type[Application] | type[Decision] | type[Notice],
+    model: type[Application] | type[Decision] | type[Notice] | type[PlanVersion],
     value: str | None,
     client: uuid.UUID,
     what: str,
@@ -88,6 +88,7 @@ async def upload(ctx: Context, data: AttachmentInput, file: Upload) -> Attachmen
             ctx, Decision, data.decision_id, view.row.id, "decisionId"
         ),
         "notice_id": await _check_link(ctx, Notice, data.notice_id, view.row.id, "noticeId"),
+        "plan_version_id": await _check_link(ctx, PlanVersion, data.plan_id, view.row.id, "planId"),
     }
     sha256 = await ctx.runtime.blobs.put(content)
     await insert_if_absent(

@@ -1,5 +1,6 @@
 """Attachments: metadata guarded by the row's category, content served by the download route."""
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,10 @@ class Attachment:
     )
     uploaded_by_role: str | None = guarded_by_row(_category)
     download_url: str | None = guarded_by_row(_category)
+    application_id: strawberry.ID | None = guarded_by_row(_category)
+    decision_id: strawberry.ID | None = guarded_by_row(_category)
+    plan_id: strawberry.ID | None = guarded_by_row(_category)
+    notice_id: strawberry.ID | None = guarded_by_row(_category)
 
     @classmethod
     def from_row(cls, row: AttachmentRow, scope: Scope, ctx: Context) -> "Attachment":
@@ -65,7 +70,15 @@ class Attachment:
             uploaded_by=None if org is None else Organisation.from_record(ctx.organisations[org]),
             uploaded_by_role=row.uploaded_by_role,
             download_url=f"/attachments/{row.id}",
+            application_id=_id(row.application_id),
+            decision_id=_id(row.decision_id),
+            plan_id=_id(row.plan_version_id),
+            notice_id=_id(row.notice_id),
         )
+
+
+def _id(value: uuid.UUID | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
 
 
 @strawberry.input
@@ -79,3 +92,6 @@ class AttachmentInput:
     application_id: strawberry.ID | None = None
     decision_id: strawberry.ID | None = None
     notice_id: strawberry.ID | None = None
+    plan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A version of the client's plan (Plan.id)."
+    )

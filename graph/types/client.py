@@ -149,6 +149,16 @@ class Client:
             has_equipment=row.has_equipment, has_skills=row.has_skills, recorded_at=row.recorded_at
         )
 
+    @guarded_resolver(IDENTITY, description="Every recorded digital profile, oldest first.")
+    async def digital_profile_history(self, info: Info) -> list[DigitalProfile] | None:
+        rows = await info.context.loaders.digital_profiles.load(self.row.id)
+        return [
+            DigitalProfile(
+                has_equipment=r.has_equipment, has_skills=r.has_skills, recorded_at=r.recorded_at
+            )
+            for r in rows
+        ]
+
     @guarded_resolver(IDENTITY)
     async def guardianships(self, info: Info) -> list[Guardianship] | None:
         rows = await info.context.loaders.guardianships.load(self.row.id)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from schema.models import AccessLogEntry, Attachment, Blob
-from tests.factories import client_principal, grant, personal_id, register
+from tests.factories import client_principal, grant, personal_id, register, save_plan
 
 PDF = b"%PDF-1.4\n% a rent agreement\n%%EOF\n"
 FIELDS = "id kind filename mediaType size sha256 uploadedBy { id } uploadedByRole downloadUrl"
@@ -237,3 +237,35 @@ async def test_attachment_rows_follow_their_category_in_lists(api, http):
     redacted = [n for n in seen["social_worker"] if n["kind"] is None]
     assert len(redacted) == 1
     assert {"field": "filename", "reason": "CONSENT_REQUIRED"} in redacted[0]["redactions"]
+
+
+async def test_an_attachment_is_linked_to_what_it_belongs_to(api, http):
+    client_id = await register(api)
+    plan = await save_plan(api, client_id)
+    worker = http.token("social_worker", org="wc-pirkanmaa")
+    fields = "applicationId decisionId planId noticeId"
+    linked = body_of(
+        await http.upload(
+            worker,
+            {"clientId": client_id, "kind": "OTHER", "planId": plan["id"]},
+            "a.pdf",
+            PDF,
+            fields=fields,
+        )
+    )
+    assert linked["data"]["uploadAttachment"] == {
+        "applicationId": None,
+        "decisionId": None,
+        "planId": plan["id"],
+        "noticeId": None,
+    }
+    elsewhere = await save_plan(api, await register(api))
+    refused = body_of(
+        await http.upload(
+            worker,
+            {"clientId": client_id, "kind": "OTHER", "planId": elsewhere["id"]},
+            "b.pdf",
+            PDF,
+        )
+    )
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["BAD_USER_INPUT"]

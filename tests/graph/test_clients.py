@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from schema.models import Client, LedgerHead
 from tests.factories import (
+    KELA_ADVISOR,
     KELA_HANDLER,
     LAPPI_WORKER,
     PIRKANMAA_WORKER,
@@ -257,3 +258,19 @@ async def test_a_renamed_client_is_found_by_the_new_name(api):
         for e in (await api.ok(KELA_HANDLER, LIST, search="ÖHMAN"))["clients"]["edges"]
     ] == [client_id]
     assert (await api.ok(KELA_HANDLER, LIST, search="laine"))["clients"]["edges"] == []
+
+
+async def test_the_digital_profile_keeps_its_history(api, clock):
+    client_id = await register(api, digitalProfile={"hasEquipment": False, "hasSkills": False})
+    clock.advance(days=30)
+    update = "mutation($id: ID!, $input: UpdateClientInput!) { updateClient(id: $id, input: $input) { id } }"
+    await api.ok(
+        PIRKANMAA_WORKER,
+        update,
+        id=client_id,
+        input={"digitalProfile": {"hasEquipment": True, "hasSkills": False}},
+    )
+    query = "query($id: ID!) { client(id: $id) { digitalProfile { hasEquipment hasSkills } digitalProfileHistory { hasEquipment recordedAt } } }"
+    client = (await api.ok(KELA_ADVISOR, query, id=client_id))["client"]
+    assert client["digitalProfile"] == {"hasEquipment": True, "hasSkills": False}
+    assert [p["hasEquipment"] for p in client["digitalProfileHistory"]] == [False, True]
