@@ -6,6 +6,7 @@ cursor from one list is refused by another. Pages hold at most ``MAX_PAGE`` rows
 
 import base64
 import binascii
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -46,6 +47,26 @@ def decode_cursor(kind: str, cursor: str) -> str:
     if prefix != kind or not key:
         raise BadUserInput("after is not a cursor of this list")
     return key
+
+
+def uuid_key(value: str | None) -> uuid.UUID | None:
+    """A decoded cursor as the UUID it holds."""
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError as error:
+        raise BadUserInput("after is not a cursor of this list") from error
+
+
+def int_key(value: str | None) -> int | None:
+    """A decoded cursor as the number it holds (a version, a seq, a log row)."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError as error:
+        raise BadUserInput("after is not a cursor of this list") from error
 
 
 @dataclass(frozen=True)

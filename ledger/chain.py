@@ -23,9 +23,13 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def event_bytes(event: Mapping[str, Any]) -> bytes:
+    """What an event's hash is taken over: its canonical bytes, its own ``hash`` left out."""
+    return canonical({k: v for k, v in event.items() if k != "hash"})
+
+
 def event_hash(event: Mapping[str, Any]) -> str:
-    """The hash of an event: SHA-256 over its canonical bytes, its own ``hash`` left out."""
-    return sha256_hex(canonical({k: v for k, v in event.items() if k != "hash"}))
+    return sha256_hex(event_bytes(event))
 
 
 def format_time(moment: datetime) -> str:

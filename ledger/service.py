@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.chain import GENESIS, canonical, make_event, parse_time
+from ledger.chain import GENESIS, event_bytes, make_event, parse_time
 from ledger.errors import InvalidEvent
 from ledger.state import ConsentState, Grant, Prohibition, RowRef
 from schema.enums import ConsentEventType, ConsentMethod, DataCategory
@@ -119,8 +119,8 @@ def party_of(state: ConsentState, event: Mapping[str, Any]) -> str | None:
 
 
 def canonical_text(event: Mapping[str, Any]) -> str:
-    """The exact text that was hashed: the event without its own hash."""
-    return canonical({k: v for k, v in event.items() if k != "hash"}).decode()
+    """The exact text that was hashed."""
+    return event_bytes(event).decode()
 
 
 async def _project(session: AsyncSession, client_id: uuid.UUID, event: Mapping[str, Any]) -> None:

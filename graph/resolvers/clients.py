@@ -8,11 +8,11 @@ from authz.visibility import visible_clients
 from graph.context import Context, Info
 from graph.errors import BadUserInput
 from graph.loaders import ClientView
-from graph.pagination import cut, page_args
+from graph.pagination import cut, page_args, uuid_key
 from graph.services import clients as service
 from graph.services import guardianships
 from graph.services.lookup import client_view
-from graph.types.client import Client, Guardianship, uuid_key
+from graph.types.client import Client, Guardianship
 from graph.types.client_inputs import GuardianshipInput, RegisterClientInput, UpdateClientInput
 from graph.types.connection import Connection, connection
 from graph.types.organisation import Organisation

@@ -5,8 +5,7 @@ import strawberry
 from authz.basis import RedactionReason
 from authz.relation import Relation
 from graph.context import Info
-from graph.errors import BadUserInput
-from graph.pagination import cut, page_args
+from graph.pagination import cut, int_key, page_args
 from graph.services import consents
 from graph.services.lookup import client_view
 from graph.types.connection import Connection, connection, empty_connection
@@ -32,10 +31,7 @@ async def consent_ledger(
         return empty_connection()
     if ctx.guard.decide(view.access, DataCategory.CONSENT).reason == RedactionReason.NOT_PERMITTED:
         return empty_connection()
-    try:
-        after_seq = None if args.after is None else int(args.after)
-    except ValueError as error:
-        raise BadUserInput("after is not a cursor of this list") from error
+    after_seq = int_key(args.after)
     audit_only = all(s.relation == Relation.AUDIT for s in view.access.subjects)
     rows = await events(
         ctx.session,

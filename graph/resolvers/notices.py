@@ -4,11 +4,10 @@ from strawberry.file_uploads import Upload
 
 from graph.context import Info
 from graph.errors import NotFound
-from graph.pagination import cut, page_args
+from graph.pagination import cut, page_args, uuid_key
 from graph.services import attachments, notices
 from graph.services.lookup import client_view
 from graph.types.attachment import Attachment, AttachmentInput
-from graph.types.client import uuid_key
 from graph.types.connection import Connection, connection, empty_connection
 from graph.types.contact import ContactPersonInput
 from graph.types.guarding import Scope

@@ -1,11 +1,8 @@
 """Plans, applications and decisions: the writes of case work."""
 
-import uuid
-
 import strawberry
 
 from graph.context import Info
-from graph.loaders import ClientView
 from graph.services import applications, decisions, plans
 from graph.services.lookup import client_view
 from graph.types.application import (
@@ -21,21 +18,17 @@ from schema.enums import ApplicationStatus
 from schema.models import Application as ApplicationRow
 
 
-async def _view(info: Info, client_id: uuid.UUID) -> ClientView:
-    return await client_view(info.context, client_id)
-
-
 async def save_plan(
     info: Info, client_id: strawberry.ID, input: PlanInput, expected_version: int | None = None
 ) -> Plan:
     """Save a new version; ``expectedVersion`` is the version edited (none for the first)."""
     row = await plans.save(info.context, str(client_id), input, expected_version)
-    view = await _view(info, row.client_id)
+    view = await client_view(info.context, row.client_id)
     return Plan.from_row(row, Scope(view.access), info.context)
 
 
 async def _application(info: Info, row: ApplicationRow) -> Application:
-    view = await _view(info, row.client_id)
+    view = await client_view(info.context, row.client_id)
     return Application.from_row(row, Scope(view.access), info.context)
 
 
@@ -77,5 +70,5 @@ async def record_decision(info: Info, input: DecisionInput) -> Decision:
     """Idempotent on issuer + externalId: a repeat returns the same decision; a repeat
     with other content is CONFLICT."""
     row = await decisions.record(info.context, input)
-    view = await _view(info, row.client_id)
+    view = await client_view(info.context, row.client_id)
     return Decision.from_row(row, view.access, info.context)

@@ -1,13 +1,12 @@
 """Kela's applications, their urgency and information requests (visible to the organiser)."""
 
-import hashlib
-import json
 import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from graph.context import Context
+from graph.domain.fingerprint import fingerprint
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.loaders import ClientView
 from graph.services.lookup import client_view, fetch, organisation_of, parse_id, text
@@ -153,7 +152,7 @@ def _digest(data: ApplicationInput, client_id: uuid.UUID) -> str:
         "status": data.status.value,
         "urgency": None if urgency is None else [urgency.urgent, urgency.grounds],
     }
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    return fingerprint(document)
 
 
 def _not_future(ctx: Context, moment: datetime, what: str) -> None:

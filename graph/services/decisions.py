@@ -5,8 +5,6 @@ repeat with the same content returns the recorded decision; a repeat with other
 content is a ``CONFLICT``.
 """
 
-import hashlib
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from graph.context import Context
+from graph.domain.fingerprint import fingerprint
 from graph.errors import BadUserInput, Conflict
 from graph.services.lookup import client_view, fetch, parse_id, text
 from graph.types.decision import DecisionInput, decision_category
@@ -79,7 +78,7 @@ def content_hash(data: DecisionInput, client_id: uuid.UUID) -> str:
         return str(value)
 
     document = plain(data) | {"client_id": str(client_id)}
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    return fingerprint(document)
 
 
 async def _owned_ids(

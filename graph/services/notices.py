@@ -1,7 +1,5 @@
 """Sending notices (idempotent on sender + external id) and moving them along their lifecycle."""
 
-import hashlib
-import json
 import uuid
 
 from sqlalchemy import select
@@ -9,6 +7,7 @@ from sqlalchemy import select
 from authz.basis import RedactionReason
 from authz.errors import Forbidden
 from graph.context import Context
+from graph.domain.fingerprint import fingerprint
 from graph.domain.notices import RULES, Direction, OutcomeMismatch, Party, TransitionRefused, mover
 from graph.domain.workdays import due_at
 from graph.errors import BadUserInput, Conflict, NotFound
@@ -51,7 +50,7 @@ def _digest(data: NoticeInput, client: uuid.UUID, recipient: str, detail: str | 
         "detail": detail,
         "attachments": sorted(str(a) for a in data.attachment_ids),
     }
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    return fingerprint(document)
 
 
 async def _attachments(ctx: Context, view: ClientView, ids: list[str]) -> list[uuid.UUID]:

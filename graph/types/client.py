@@ -1,6 +1,5 @@
 """The client: identity, contact, and every list about them, each field guarded."""
 
-import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -12,9 +11,8 @@ from authz.guard import ClientAccess, Guard
 from authz.principal import Principal
 from authz.relation import Relation
 from graph.context import Context, Info
-from graph.errors import BadUserInput
 from graph.loaders import ClientView, PageKey
-from graph.pagination import PageArgs, cut, page_args
+from graph.pagination import PageArgs, cut, int_key, page_args, uuid_key
 from graph.types.access_log import AccessLogConnection, AccessLogEntry
 from graph.types.application import Application, kela_owns
 from graph.types.attachment import Attachment, attachment_category
@@ -46,15 +44,6 @@ CONTACT = DataCategory.CONTACT
 def organiser_owns(client: Any, principal: Principal) -> bool:
     """The plan and contact persons are the organiser's: ``OWN`` holds for its staff."""
     return bool(client.row.organiser_id == principal.organisation_id)
-
-
-def uuid_key(value: str | None) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError as error:
-        raise BadUserInput("after is not a cursor of this list") from error
 
 
 def _shown(
@@ -185,10 +174,7 @@ class Client:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Plan] | None:
         args = page_args("plan", first, after)
-        try:
-            after_version = None if args.after is None else int(args.after)
-        except ValueError as error:
-            raise BadUserInput("after is not a cursor of this list") from error
+        after_version = int_key(args.after)
         page = await info.context.loaders.plan_versions.load(
             PageKey(self.row.id, args.first, after_version)
         )
@@ -317,10 +303,7 @@ class Client:
     ) -> AccessLogConnection | None:
         ctx = info.context
         args = page_args("access", first, after)
-        try:
-            after_id = None if args.after is None else int(args.after)
-        except ValueError as error:
-            raise BadUserInput("after is not a cursor of this list") from error
+        after_id = int_key(args.after)
         rows = await entries(
             ctx.session,
             client_id=self.row.id,
