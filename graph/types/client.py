@@ -1,10 +1,11 @@
 """The client: identity, contact, and every list about them, each field guarded."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from authz.basis import RedactionReason
 from authz.guard import ClientAccess, Guard
@@ -12,7 +13,7 @@ from authz.principal import Principal
 from authz.relation import Relation
 from graph.context import Context, Info
 from graph.loaders import ClientView, PageKey
-from graph.pagination import PageArgs, cut, int_key, page_args, uuid_key
+from graph.pagination import Page, PageArgs, cut, int_key, page_args, uuid_key
 from graph.types.access_log import AccessLogConnection, AccessLogEntry
 from graph.types.application import Application, kela_owns
 from graph.types.attachment import Attachment, attachment_category
@@ -36,6 +37,7 @@ from schema.enums import AttachmentKind, Authority, DataCategory, GuardianshipKi
 from schema.models import Client as ClientRow
 from schema.models import Guardianship as GuardianshipRow
 
+T = TypeVar("T")
 IDENTITY = DataCategory.IDENTITY
 PLAN = DataCategory.PLAN
 CONTACT = DataCategory.CONTACT
@@ -197,6 +199,34 @@ class Client:
             lambda r: r.id,
         )
 
+    async def _rows(
+        self,
+        info: Info,
+        kind: str,
+        loader: DataLoader[PageKey, Page[Any]],
+        first: int | None,
+        after: str | None,
+        classes: frozenset[Any],
+        node: Callable[[Any], T],
+    ) -> Connection[T]:
+        """A page of a list whose rows guard themselves. ``classes`` are the kinds of row
+        (by category and ownership) the caller may see a field of; the others are left
+        out in SQL, so pages stay full."""
+        args = page_args(kind, first, after)
+        if not classes:
+            return empty_connection()
+        page = await loader.load(PageKey(self.row.id, args.first, uuid_key(args.after), classes))
+        return connection(kind, page, node, lambda r: r.id)
+
+    def _classes(self, info: Info, categories: dict[Any, list[DataCategory]]) -> frozenset[Any]:
+        guard = info.context.guard
+        return frozenset(
+            (key, own)
+            for key, of in categories.items()
+            for own in (True, False)
+            if _shown(guard, self.access, of, own)
+        )
+
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def decisions(
         self,
@@ -205,78 +235,49 @@ class Client:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Decision] | None:
-        args = page_args("decision", first, after)
-        guard = info.context.guard
-        classes = frozenset(
-            (a, own)
-            for a in Authority
-            if authority in (None, a)
-            for own in (True, False)
-            if _shown(guard, self.access, CATEGORIES[a], own)
-        )
-        if not classes:
-            return empty_connection()
-        page = await info.context.loaders.decisions.load(
-            PageKey(self.row.id, args.first, uuid_key(args.after), classes)
-        )
-        return connection(
+        wanted = {a: list(CATEGORIES[a]) for a in Authority if authority in (None, a)}
+        return await self._rows(
+            info,
             "decision",
-            page,
+            info.context.loaders.decisions,
+            first,
+            after,
+            self._classes(info, wanted),
             lambda r: Decision.from_row(r, self.access, info.context),
-            lambda r: r.id,
         )
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def attachments(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Attachment] | None:
-        args = page_args("attachment", first, after)
-        guard = info.context.guard
-        classes = frozenset(
-            (health, own)
-            for health in (True, False)
-            for own in (True, False)
-            if _shown(
-                guard,
-                self.access,
-                [
-                    attachment_category(
-                        AttachmentKind.MEDICAL_STATEMENT if health else AttachmentKind.OTHER
-                    )
-                ],
-                own,
-            )
-        )
-        if not classes:
-            return empty_connection()
-        page = await info.context.loaders.attachments.load(
-            PageKey(self.row.id, args.first, uuid_key(args.after), classes)
-        )
-        return connection(
+        by_health = {
+            True: [attachment_category(AttachmentKind.MEDICAL_STATEMENT)],
+            False: [attachment_category(AttachmentKind.OTHER)],
+        }
+        return await self._rows(
+            info,
             "attachment",
-            page,
+            info.context.loaders.attachments,
+            first,
+            after,
+            self._classes(info, by_health),
             lambda r: Attachment.from_row(r, self.scope, info.context),
-            lambda r: r.id,
         )
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def notices(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Notice] | None:
-        args = page_args("notice", first, after)
-        guard = info.context.guard
-        classes = frozenset(
-            own
-            for own in (True, False)
-            if _shown(guard, self.access, [DataCategory.NOTICE, DataCategory.NOTICE_DETAIL], own)
-        )
-        if not classes:
-            return empty_connection()
-        page = await info.context.loaders.notices.load(
-            PageKey(self.row.id, args.first, uuid_key(args.after), classes)
-        )
-        return connection(
-            "notice", page, lambda r: Notice.from_row(r, self.access, info.context), lambda r: r.id
+        notice = {None: [DataCategory.NOTICE, DataCategory.NOTICE_DETAIL]}
+        own = frozenset(own for _, own in self._classes(info, notice))
+        return await self._rows(
+            info,
+            "notice",
+            info.context.loaders.notices,
+            first,
+            after,
+            own,
+            lambda r: Notice.from_row(r, self.access, info.context),
         )
 
     @guarded_resolver(DataCategory.CONSENT, description="The grants in the client's ledger.")
