@@ -1,24 +1,13 @@
-"""Demo mode: a local signing key and JWKS, synthetic clients, and a token per role.
+"""Demo data: synthetic clients made through the same services the API calls, as the
+people who would make them. Names are synthetic and personal identity codes temporary
+(individual numbers 900-999)."""
 
-Everything is made through the same services the API calls, as the people who would
-make it: Kela's handlers record applications and decisions, social workers write plans,
-clients give consent. Names, codes and addresses are synthetic (temporary personal
-identity codes, individual numbers 900-999).
-"""
-
-import json
 import random
-import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 from strawberry import ID
 
@@ -35,7 +24,6 @@ from graph.services import (
     notices,
     plans,
 )
-from graph.settings import DEMO_ISSUER, DEMO_KID_PREFIX, Settings
 from graph.types.application import ApplicationInput, UrgencyInput
 from graph.types.attachment import AttachmentInput
 from graph.types.client_inputs import DigitalProfileInput, RegisterClientInput
@@ -76,7 +64,6 @@ from schema.enums import (
 from schema.models import Client
 
 T = TypeVar("T")
-TOKEN_HOURS = 12
 FINNISH_FIRST = [
     "Aino",
     "Eero",
@@ -110,45 +97,6 @@ SWEDISH_LAST = ["Lindholm", "Sjöberg", "Westerlund", "Åkerman", "Grönqvist", 
 ORGANISERS = ["wc-pirkanmaa", "helsinki", "wc-lappi", "wc-varsinais-suomi", "wc-pohjois-savo"]
 SWEDISH_ORGANISERS = ["wc-pohjanmaa", "wc-ita-uusimaa"]
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
-
-
-@dataclass
-class DemoKeys:
-    """The demo's signing key and the JWKS file the service verifies against."""
-
-    key: ec.EllipticCurvePrivateKey
-    kid: str
-    jwks_path: Path
-
-    @classmethod
-    def create(cls, directory: Path) -> "DemoKeys":
-        directory.mkdir(parents=True, exist_ok=True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        kid = f"{DEMO_KID_PREFIX}{uuid.uuid4().hex[:8]}"
-        public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
-        jwks_path = directory / "jwks.json"
-        jwks_path.write_text(
-            json.dumps({"keys": [public | {"kid": kid, "alg": "ES256", "use": "sig"}]})
-        )
-        (directory / "signing-key.pem").write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        return cls(key, kid, jwks_path)
-
-    def token(self, roles: list[str], audience: str, **claims: Any) -> str:
-        now = int(time.time())
-        body = {
-            "iss": DEMO_ISSUER,
-            "aud": audience,
-            "iat": now,
-            "exp": now + TOKEN_HOURS * 3600,
-            "roles": roles,
-        }
-        return jwt.encode(body | claims, self.key, algorithm="ES256", headers={"kid": self.kid})
 
 
 @dataclass
@@ -545,51 +493,3 @@ async def seed(runtime: Runtime, clock: DemoClock) -> Seeded | None:
             async with acting(runtime, person(Role.client, code, first)) as ctx:
                 await consents.prohibit(ctx, prohibition)
     return Seeded(client_person=aino_code, guardian_person=parent_code, example_client=aino)
-
-
-def tokens(keys: DemoKeys, settings: Settings, seeded: Seeded | None) -> dict[str, str]:
-    """A ready token for each role."""
-    audience = settings.jwt_audience
-    out = {
-        "kela_handler": keys.token(
-            ["kela_handler"],
-            audience,
-            sub="demo-kela-handler",
-            org="kela",
-            name="Kaisa Käsittelijä",
-        ),
-        "kela_advisor": keys.token(
-            ["kela_advisor"], audience, sub="demo-kela-advisor", org="kela", name="Pekka Neuvoja"
-        ),
-        "social_worker": keys.token(
-            ["social_worker"],
-            audience,
-            sub="demo-social-worker",
-            org="wc-pirkanmaa",
-            name="Sanna Sosiaalityöntekijä",
-        ),
-        "social_counsellor": keys.token(
-            ["social_counsellor"],
-            audience,
-            sub="demo-social-counsellor",
-            org="wc-pirkanmaa",
-            name="Olli Ohjaaja",
-        ),
-        "dpo": keys.token(["dpo"], audience, sub="demo-dpo", org="kela", name="Tiina Tietosuoja"),
-    }
-    if seeded is not None:
-        out["client"] = keys.token(
-            ["client"],
-            audience,
-            sub="demo-client",
-            person=seeded.client_person,
-            name="Aino Virtanen",
-        )
-        out["guardian"] = keys.token(
-            ["guardian"],
-            audience,
-            sub="demo-guardian",
-            person=seeded.guardian_person,
-            name="Sofia Sjöberg",
-        )
-    return out
