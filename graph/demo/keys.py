@@ -57,49 +57,27 @@ class DemoKeys:
         return jwt.encode(body | claims, self.key, algorithm="ES256", headers={"kid": self.kid})
 
 
+# role, organisation, name: the staff a demo token is made for.
+STAFF = (
+    ("kela_handler", "kela", "Kaisa Käsittelijä"),
+    ("kela_advisor", "kela", "Pekka Neuvoja"),
+    ("social_worker", "wc-pirkanmaa", "Sanna Sosiaalityöntekijä"),
+    ("social_counsellor", "wc-pirkanmaa", "Olli Ohjaaja"),
+    ("dpo", "kela", "Tiina Tietosuoja"),
+)
+
+
 def tokens(keys: DemoKeys, settings: Settings, seeded: Seeded | None) -> dict[str, str]:
-    """A ready token for each role."""
+    """A ready token for each role (the person roles once the demo data is there)."""
     audience = settings.jwt_audience
-    out = {
-        "kela_handler": keys.token(
-            ["kela_handler"],
-            audience,
-            sub="demo-kela-handler",
-            org="kela",
-            name="Kaisa Käsittelijä",
-        ),
-        "kela_advisor": keys.token(
-            ["kela_advisor"], audience, sub="demo-kela-advisor", org="kela", name="Pekka Neuvoja"
-        ),
-        "social_worker": keys.token(
-            ["social_worker"],
-            audience,
-            sub="demo-social-worker",
-            org="wc-pirkanmaa",
-            name="Sanna Sosiaalityöntekijä",
-        ),
-        "social_counsellor": keys.token(
-            ["social_counsellor"],
-            audience,
-            sub="demo-social-counsellor",
-            org="wc-pirkanmaa",
-            name="Olli Ohjaaja",
-        ),
-        "dpo": keys.token(["dpo"], audience, sub="demo-dpo", org="kela", name="Tiina Tietosuoja"),
-    }
+
+    def token(role: str, name: str, **claims: str) -> str:
+        return keys.token(
+            [role], audience, sub=f"demo-{role.replace('_', '-')}", name=name, **claims
+        )
+
+    out = {role: token(role, name, org=org) for role, org, name in STAFF}
     if seeded is not None:
-        out["client"] = keys.token(
-            ["client"],
-            audience,
-            sub="demo-client",
-            person=seeded.client_person,
-            name="Aino Virtanen",
-        )
-        out["guardian"] = keys.token(
-            ["guardian"],
-            audience,
-            sub="demo-guardian",
-            person=seeded.guardian_person,
-            name="Sofia Sjöberg",
-        )
+        out["client"] = token("client", "Aino Virtanen", person=seeded.client_person)
+        out["guardian"] = token("guardian", "Sofia Sjöberg", person=seeded.guardian_person)
     return out
