@@ -20,7 +20,7 @@ from strawberry.utils.logging import StrawberryLogger
 import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.errors import INTERNAL, code_of
 from graph.extensions import ErrorShaping, UnitOfWork
-from graph.resolvers import clients, consents, notices, records
+from graph.resolvers import changes, clients, consents, notices, records
 from graph.settings import Settings
 
 log = logging.getLogger("infocap.graphql")
@@ -36,6 +36,7 @@ class Query:
     notice_inbox = strawberry.field(resolver=notices.notice_inbox)
     notice = strawberry.field(resolver=notices.notice)
     consent_ledger = strawberry.field(resolver=consents.consent_ledger)
+    changes = strawberry.field(resolver=changes.changes)
 
 
 @strawberry.type

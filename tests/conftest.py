@@ -53,7 +53,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    server: PostgresServer = request.getfixturevalue("pg")
+    yield from _pg_database(request.getfixturevalue("pg"))
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, for what only PostgreSQL can show (several
+    transactions open at once, several processes); skipped when PostgreSQL is not run."""
+    if "postgresql" not in DATABASES:
+        pytest.skip("PostgreSQL is not among INFOCAP_TEST_DATABASES")
+    yield from _pg_database(request.getfixturevalue("pg"))
+
+
+def _pg_database(server: PostgresServer) -> Iterator[str]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = server.url().replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as conn:
