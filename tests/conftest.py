@@ -114,3 +114,18 @@ async def http(app: Starlette, keys: Keys) -> AsyncIterator[Http]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://infocap.test") as client:
         yield Http(client, keys)
+
+
+@pytest.fixture
+async def pg_api(pg_url: str, keys: Keys, tmp_path: Path) -> AsyncIterator[Api]:
+    """The service on a PostgreSQL database of its own (see ``pg_url``)."""
+    settings = Settings(
+        database_url=pg_url,
+        jwks_file=keys.jwks_path,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        attachment_dir=tmp_path / "attachments",
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield Api(application)

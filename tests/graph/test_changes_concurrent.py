@@ -5,39 +5,19 @@ committed change is delivered exactly once."""
 import asyncio
 import random
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
-from starlette.applications import Starlette
 
-from graph.app import create_app
-from graph.settings import Settings
 from ledger.service import start_chain
 from schema.models import Change
 from tests.factories import KELA_HANDLER, PIRKANMAA_WORKER, client_row, register, send_notice
 from tests.graph.test_changes import CHANGES
-from tests.support import AUDIENCE, ISSUER, Api, Keys
+from tests.support import Api
 
 WRITERS = 4
 WRITES_EACH = 8
 HELD_OPEN = 3
-
-
-@pytest.fixture
-async def pg_api(pg_url: str, keys: Keys, tmp_path: Path) -> AsyncIterator[Api]:
-    settings = Settings(
-        database_url=pg_url,
-        jwks_file=keys.jwks_path,
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        attachment_dir=tmp_path / "attachments",
-    )
-    app: Starlette = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield Api(app)
 
 
 async def page(api: Api, since: str | None) -> tuple[list[int], str, bool]:
