@@ -20,7 +20,8 @@ from strawberry.utils.logging import StrawberryLogger
 import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.errors import INTERNAL, code_of
 from graph.extensions import ErrorShaping, UnitOfWork
-from graph.resolvers import changes, clients, consents, notices, records
+from graph.per_event import EventExecutor
+from graph.resolvers import changes, clients, consents, live, notices, records
 from graph.settings import Settings
 
 log = logging.getLogger("infocap.graphql")
@@ -60,6 +61,11 @@ class Mutation:
     record_informed = strawberry.mutation(resolver=consents.record_informed)
 
 
+@strawberry.type
+class Subscription:
+    notice_events = strawberry.subscription(resolver=live.notice_events)
+
+
 class InfocapSchema(strawberry.Schema):
     """Logs faults with their traceback, for operators; refusals (input, policy,
     conflicts) are answers, not faults, and are logged briefly."""
@@ -92,7 +98,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return InfocapSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
+        execution_context_class=EventExecutor,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
 
