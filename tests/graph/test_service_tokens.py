@@ -35,7 +35,7 @@ async def test_every_access_of_a_system_is_logged_with_its_azp(http, api):
 
     async with api.runtime.sessions() as session:
         rows = (await session.scalars(select(AccessLogEntry))).all()
-    by_subject = {}
+    by_subject: dict[str, set[str | None]] = {}
     for row in rows:
         by_subject.setdefault(row.subject, set()).add(row.azp)
     assert by_subject["pirkanmaa-cms"] == {"pirkanmaa-cms"}
