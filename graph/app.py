@@ -48,6 +48,7 @@ def create_app(
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=settings.cors_origins,
     )
     ide_html = graphql.graphql_ide_html if ide else None
     app = Starlette(

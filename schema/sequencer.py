@@ -35,8 +35,16 @@ _PLACE = (
 _ADVANCE = update(ChangeSequencer).where(ChangeSequencer.id == 1)
 
 
+_ANY_UNSEQUENCED = select(Change.position).where(Change.position.is_(None)).limit(1)
+
+
 async def sequence(sessions: async_sessionmaker[AsyncSession]) -> int:
-    """Give positions to every committed unsequenced change; the last position given."""
+    """Give positions to every committed unsequenced change; the last position given.
+
+    With nothing to sequence it only reads (no lock, no write)."""
+    async with sessions() as session:
+        if (await session.execute(_ANY_UNSEQUENCED)).first() is None:
+            return await last_position(session)
     while True:
         async with sessions() as session, session.begin():
             # A write first: on PostgreSQL it locks the row, on SQLite it takes the
