@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Iterator
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
@@ -9,7 +10,7 @@ from strawberry.types.execution import StreamExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.context import Context
-from graph.errors import INTERNAL, INTERNAL_MESSAGE, shape
+from graph.errors import INTERNAL, INTERNAL_MESSAGE, BadUserInput, shape
 from graph.per_event import DELIVERING
 from graph.unit_of_work import finish
 from graph.websocket import Connection
@@ -24,6 +25,16 @@ class UnitOfWork(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
+        if execution.operation_type == OperationType.SUBSCRIPTION and not isinstance(
+            execution.context, Connection
+        ):
+            refusal = BadUserInput(
+                "subscriptions run over a WebSocket at /graphql (graphql-transport-ws)"
+            )
+            # A result set before execution stands in for it.
+            execution.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
+            )
         if (
             isinstance(execution.context, Connection)
             and execution.operation_type != OperationType.SUBSCRIPTION

@@ -291,3 +291,11 @@ async def test_events_fan_out_across_service_processes(pg_url, keys, tmp_path):
             assert moved["noticeEvents"]["notice"]["id"] == sent
             assert moved["noticeEvents"]["notice"]["status"] == "RECEIVED"
             await stream.aclose()
+
+
+async def test_a_subscription_over_http_is_refused_clearly(http):
+    response = await http.post(EVENTS, http.token("kela_handler", org="kela"))
+    body = response.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert "WebSocket" in body["errors"][0]["message"]
