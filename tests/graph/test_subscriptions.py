@@ -119,6 +119,7 @@ async def test_both_parties_get_each_event_decided_and_logged_as_a_query(api, ke
     advisor = token(keys, "kela_advisor", "kela", sub="advisor-sub")
     lappi = token(keys, "social_worker", "wc-lappi", sub="lappi-sub")
     sockets = [await subscribed(address, t) for t in (kela, county, advisor, lappi)]
+    assert api.runtime.live.subscriber_count == 4  # what the metrics gauge reads
     (_, to_kela), (_, to_county), (_, to_advisor), (_, to_lappi) = sockets
 
     notice = {
@@ -163,6 +164,11 @@ async def test_both_parties_get_each_event_decided_and_logged_as_a_query(api, ke
     assert systems == {"pirkanmaa-cms"}
     for ws, _ in sockets:
         await ws.close()
+    for _ in range(50):
+        if api.runtime.live.subscriber_count == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert api.runtime.live.subscriber_count == 0
 
 
 async def test_the_advisor_sees_the_detail_redacted_as_in_a_query(api, keys, address):
