@@ -4,6 +4,7 @@ the organisation (``Forbidden``)."""
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -190,6 +191,7 @@ class Authenticator:
             person=person.upper() if person else None,
             azp=_optional_str(claims, "azp"),
             name=_optional_str(claims, "name"),
+            expires_at=_expiry(claims),
         )
 
     def _organisation(
@@ -212,6 +214,11 @@ def _bearer(authorization: str | None) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer token")
     return token.strip()
+
+
+def _expiry(claims: Mapping[str, Any]) -> datetime | None:
+    exp = claims.get("exp")
+    return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int | float) else None
 
 
 def _optional_str(claims: Mapping[str, Any], name: str) -> str | None:

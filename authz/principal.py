@@ -1,6 +1,7 @@
 """The verified caller, and which roles each kind of organisation can hold."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from schema.enums import OrganisationType, Role
 
@@ -32,6 +33,8 @@ class Principal:
     person: str | None
     azp: str | None = None
     name: str | None = None
+    expires_at: datetime | None = None
+    """The token's ``exp``: a live subscription ends then."""
 
     @property
     def is_staff(self) -> bool:

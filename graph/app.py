@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from authz.authn import KeySource
 from graph.context import Clock, utc_now
@@ -36,7 +37,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running(settings, clock=clock, keys=keys) as runtime:
             app.state.runtime = runtime
-            yield
+            async with runtime.live.listening():
+                yield
 
     schema = build_schema(settings)
     ide = not settings.production
@@ -45,6 +47,8 @@ def create_app(
         graphql_ide="graphiql" if ide else None,
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=settings.cors_origins,
     )
     ide_html = graphql.graphql_ide_html if ide else None
     app = Starlette(

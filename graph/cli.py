@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -15,6 +16,7 @@ from pathlib import Path
 from graph.settings import DEMO_ISSUER, Settings, SettingsError, load_settings
 
 DEMO_DIR = Path(".infocap-demo")
+TOKENS_FILE = DEMO_DIR / "tokens.env"
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
 
@@ -89,30 +91,61 @@ def export_schema(output: Path) -> int:
 
 
 def serve_command(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     from schema.db import is_sqlite, migrate
 
-    if args.demo:
-        if settings.production:
-            raise SettingsError("demo mode is refused in production")
-        settings = asyncio.run(prepare_demo(settings, f"http://{args.host}:{args.port}/graphql"))
-    elif is_sqlite(settings.database_url):
-        migrate(settings.database_url)  # once, before the workers start
-    uvicorn.run(
+    if args.demo and settings.production:
+        raise SettingsError("demo mode is refused in production")
+    # The port first: a start that cannot listen changes nothing (no new demo keys,
+    # no tokens printed).
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as error:
+        print(f"infocap: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    with sock:
+        if args.demo:
+            base = f"http://{args.host}:{args.port}"
+            settings = asyncio.run(prepare_demo(settings, f"{base}/graphql"))
+        elif is_sqlite(settings.database_url):
+            migrate(settings.database_url)  # once, before the workers start
+        run_server(sock, args.host, args.port, args.workers)
+    return 0
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The service's socket, bound (as uvicorn would bind it) before anything else runs."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_server(sock: socket.socket, host: str, port: int, workers: int) -> None:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
         "graph.app:app_from_environment",
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        host=host,
+        port=port,
+        workers=workers,
         log_level="info",
     )
-    return 0
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 async def prepare_demo(settings: Settings, address: str) -> Settings:
     """Keys, data and tokens for demo mode; the settings the workers will read."""
-    from graph.demo import DemoClock, DemoKeys, Seeded, seed, tokens
+    from graph.demo import DemoClock, DemoKeys, Seeded, exports, seed, system_tokens, tokens
     from graph.runtime import running
 
     keys = DemoKeys.create(DEMO_DIR)
@@ -135,12 +168,19 @@ async def prepare_demo(settings: Settings, address: str) -> Settings:
         record.write_text(json.dumps(asdict(seeded)))
     elif record.exists():
         seeded = Seeded(**json.loads(record.read_text()))
-    print("\ninfocap demo: a token per role (valid 12 hours):\n")
-    for role, token in tokens(keys, settings, seeded).items():
-        print(f"  {role:18} {token}\n")
+    issued = tokens(keys, settings, seeded) | system_tokens(keys, settings)
+    extra = {"INFOCAP_URL": address}
+    if seeded is not None:
+        extra["INFOCAP_EXAMPLE_CLIENT"] = seeded.example_client
+    TOKENS_FILE.write_text(exports(issued, extra), encoding="utf-8")
+    TOKENS_FILE.chmod(0o600)
+    print("\ninfocap demo: a token per role, a county system's and a second county's (12 hours):\n")
+    for role, token in issued.items():
+        print(f"  {role:20} {token}\n")
     print(f"GraphiQL: {address} (send the header Authorization: Bearer <token>)")
     if seeded is not None:
-        print(f"A client to look at: {seeded.example_client}\n")
+        print(f"A client to look at: {seeded.example_client}")
+    print(f"The same as shell variables: . {TOKENS_FILE}\n", flush=True)
     return settings
 
 

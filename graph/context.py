@@ -14,6 +14,7 @@ from authz.policy import Policy
 from authz.principal import Principal
 from graph.blobstore import BlobStore
 from graph.domain.workdays import helsinki_date
+from graph.live import LiveNotices
 from graph.loaders import Loaders
 from graph.organisations import Organisations
 from graph.settings import Settings
@@ -37,6 +38,7 @@ class Runtime:
     authenticator: Authenticator
     organisations: Organisations
     blobs: BlobStore
+    live: LiveNotices
     clock: Clock = utc_now
 
 

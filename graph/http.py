@@ -8,6 +8,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from authz.errors import AuthzError, Forbidden, Unauthenticated
@@ -16,6 +17,7 @@ from graph.context import Context, Runtime
 from graph.errors import KNOWN, KnownError, NotFound, PayloadTooLarge, error_body
 from graph.services.attachments import readable
 from graph.unit_of_work import finish
+from graph.websocket import Connection, LiveHandler
 
 PRINCIPAL = "infocap.principal"
 MULTIPART_OVERHEAD = 64 * 1024
@@ -50,9 +52,10 @@ async def authenticate(scope: Scope, headers: Any) -> Principal:
 
 
 class BearerAuth:
-    """Every GraphQL request carries a verified bearer token. The one exception is the
-    GraphiQL page in development (``ide_html``): a browser's GET for HTML, answered here
-    without running anything."""
+    """Every GraphQL request over HTTP carries a verified bearer token. The one exception
+    is the GraphiQL page in development (``ide_html``): a browser's GET for HTML,
+    answered here without running anything. A WebSocket passes on: it authenticates at
+    ``connection_init`` (``graph/websocket.py``)."""
 
     def __init__(self, app: ASGIApp, *, ide_html: str | None) -> None:
         self.app = app
@@ -72,9 +75,7 @@ class BearerAuth:
             except AuthzError as error:
                 await refusal(error)(scope, receive, send)
                 return
-        elif scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 4400, "reason": "no subscriptions yet"})
-            return
+        # A WebSocket authenticates at connection_init (graph/websocket.py).
         await self.app(scope, receive, send)
 
 
@@ -132,8 +133,12 @@ def body_limit(scope: Scope) -> int:
     return runtime_of(scope).settings.max_upload_bytes + MULTIPART_OVERHEAD
 
 
-class InfocapGraphQL(GraphQL[Context, None]):
-    async def get_context(self, request: Any, response: Any) -> Context:
+class InfocapGraphQL(GraphQL[Context | Connection, None]):
+    graphql_transport_ws_handler_class = LiveHandler  # type: ignore[assignment]
+
+    async def get_context(self, request: Any, response: Any) -> Context | Connection:
+        if isinstance(request, WebSocket):
+            return Connection(runtime_of(request.scope), request)
         return Context.open(runtime_of(request.scope), request.scope[PRINCIPAL])
 
 

@@ -13,6 +13,7 @@ from authz.authn import Authenticator, JwksFile, JwksUrl, KeySource, NoKeys
 from authz.policy import Policy
 from graph.blobstore import BlobStore
 from graph.context import Clock, Runtime, utc_now
+from graph.live import LiveNotices
 from graph.organisations import load_organisations
 from graph.settings import DEMO_KID_PREFIX, Settings, SettingsError
 from schema.db import is_sqlite, make_engine, make_sessions, migrate
@@ -64,6 +65,7 @@ async def running(
             ),
             organisations=organisations,
             blobs=BlobStore(settings.attachment_dir),
+            live=LiveNotices(settings.database_url),
             clock=clock,
         )
     finally:

@@ -20,7 +20,8 @@ from strawberry.utils.logging import StrawberryLogger
 import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.errors import INTERNAL, code_of
 from graph.extensions import ErrorShaping, UnitOfWork
-from graph.resolvers import clients, consents, notices, records
+from graph.per_event import EventExecutor
+from graph.resolvers import changes, clients, consents, live, notices, records
 from graph.settings import Settings
 
 log = logging.getLogger("infocap.graphql")
@@ -36,6 +37,7 @@ class Query:
     notice_inbox = strawberry.field(resolver=notices.notice_inbox)
     notice = strawberry.field(resolver=notices.notice)
     consent_ledger = strawberry.field(resolver=consents.consent_ledger)
+    changes = strawberry.field(resolver=changes.changes)
 
 
 @strawberry.type
@@ -57,6 +59,11 @@ class Mutation:
     prohibit_disclosure = strawberry.mutation(resolver=consents.prohibit_disclosure)
     lift_prohibition = strawberry.mutation(resolver=consents.lift_prohibition)
     record_informed = strawberry.mutation(resolver=consents.record_informed)
+
+
+@strawberry.type
+class Subscription:
+    notice_events = strawberry.subscription(resolver=live.notice_events)
 
 
 class InfocapSchema(strawberry.Schema):
@@ -91,7 +98,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return InfocapSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
+        execution_context_class=EventExecutor,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
 

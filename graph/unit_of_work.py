@@ -27,12 +27,14 @@ async def finish(ctx: Context, *, ok: bool) -> bool:
             await access_log.write(ctx.session, ctx.accessor(), records)
             await ctx.session.commit()
             committed = True
+            ctx.runtime.live.committed(ctx.session)
         else:
             await ctx.session.rollback()
     except (SQLAlchemyError, OSError):
         log.exception("the unit of work could not commit")
         await ctx.session.rollback()
     finally:
+        ctx.runtime.live.discarded(ctx.session)
         await ctx.session.close()
     if not committed and records:
         await _write_apart(ctx, records)

@@ -185,3 +185,20 @@ class RowType(StrEnum):
 class AccessAction(StrEnum):
     READ = "READ"
     WRITE = "WRITE"
+
+
+class ChangeEntity(StrEnum):
+    """What a change-feed item is about (``schema/change_capture.py`` writes these)."""
+
+    CLIENT = "CLIENT"
+    PLAN = "PLAN"
+    APPLICATION = "APPLICATION"
+    DECISION = "DECISION"
+    ATTACHMENT = "ATTACHMENT"
+    NOTICE = "NOTICE"
+    CONSENT_EVENT = "CONSENT_EVENT"
+
+
+class ChangeOp(StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"

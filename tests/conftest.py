@@ -53,7 +53,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    server: PostgresServer = request.getfixturevalue("pg")
+    yield from _pg_database(request.getfixturevalue("pg"))
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, for what only PostgreSQL can show (several
+    transactions open at once, several processes); skipped when PostgreSQL is not run."""
+    if "postgresql" not in DATABASES:
+        pytest.skip("PostgreSQL is not among INFOCAP_TEST_DATABASES")
+    yield from _pg_database(request.getfixturevalue("pg"))
+
+
+def _pg_database(server: PostgresServer) -> Iterator[str]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = server.url().replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -102,3 +114,18 @@ async def http(app: Starlette, keys: Keys) -> AsyncIterator[Http]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://infocap.test") as client:
         yield Http(client, keys)
+
+
+@pytest.fixture
+async def pg_api(pg_url: str, keys: Keys, tmp_path: Path) -> AsyncIterator[Api]:
+    """The service on a PostgreSQL database of its own (see ``pg_url``)."""
+    settings = Settings(
+        database_url=pg_url,
+        jwks_file=keys.jwks_path,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        attachment_dir=tmp_path / "attachments",
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield Api(application)

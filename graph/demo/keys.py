@@ -67,6 +67,40 @@ STAFF = (
 )
 
 
+# name, role, organisation, subject, name, azp: tokens for integrations besides the roles.
+SYSTEMS = (
+    # A county's case-management system: the same role as its workers, named by azp.
+    ("county_system", "social_worker", "wc-pirkanmaa", "pirkanmaa-cms", None, "pirkanmaa-cms"),
+    # Staff of a second county, to see what another organiser may and may not see.
+    (
+        "second_county_worker",
+        "social_worker",
+        "wc-lappi",
+        "demo-social-worker-lappi",
+        "Lauri Lappalainen",
+        None,
+    ),
+)
+
+
+def system_tokens(keys: DemoKeys, settings: Settings) -> dict[str, str]:
+    """A county system's token (with ``azp``) and a second county's staff token."""
+    out = {}
+    for key, role, org, sub, name, azp in SYSTEMS:
+        claims = {"sub": sub, "org": org} | ({"name": name} if name else {})
+        out[key] = keys.token(
+            [role], settings.jwt_audience, **claims, **({"azp": azp} if azp else {})
+        )
+    return out
+
+
+def exports(tokens: dict[str, str], extra: dict[str, str]) -> str:
+    """``export NAME=value`` lines for a shell: ``INFOCAP_TOKEN_<NAME>`` per token."""
+    lines = [f"export {name}={value}" for name, value in extra.items()]
+    lines += [f"export INFOCAP_TOKEN_{key.upper()}={token}" for key, token in tokens.items()]
+    return "\n".join(lines) + "\n"
+
+
 def tokens(keys: DemoKeys, settings: Settings, seeded: Seeded | None) -> dict[str, str]:
     """A ready token for each role (the person roles once the demo data is there)."""
     audience = settings.jwt_audience

@@ -1,8 +1,11 @@
+from enum import StrEnum
+
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import and_, not_, or_, select
 from strawberry.file_uploads import Upload
 
 from graph.context import Info
+from graph.domain.notices import OPEN
 from graph.errors import NotFound
 from graph.pagination import cut, page_args, uuid_key
 from graph.services import attachments, notices
@@ -16,24 +19,44 @@ from schema.enums import NoticeOutcome, NoticeStatus, NoticeType
 from schema.models import Notice as NoticeRow
 
 
+@strawberry.enum(description="Which side of the caller's organisation's notices to list.")
+class NoticeDirection(StrEnum):
+    RECEIVED = "RECEIVED"
+    SENT = "SENT"
+    BOTH = "BOTH"
+
+
 async def notice_inbox(
     info: Info,
     first: int | None = None,
     after: str | None = None,
     status: list[NoticeStatus] | None = None,
     type: list[NoticeType] | None = None,
+    direction: NoticeDirection = NoticeDirection.RECEIVED,
+    overdue: bool | None = None,
 ) -> Connection[Notice]:
-    """Notices sent to the caller's organisation, oldest first (a work queue)."""
+    """Notices sent to the caller's organisation (``direction: RECEIVED``, the default),
+    sent by it (``SENT``: the sender's feedback) or both, oldest first (a work queue).
+    ``overdue: true`` lists the open notices past their due time (traffic light RED);
+    ``false`` the others."""
     ctx = info.context
     args = page_args("inbox", first, after)
     org = ctx.principal.organisation_id
     if org is None or not ctx.principal.is_staff:
         return empty_connection()
-    query = select(NoticeRow).where(NoticeRow.recipient_id == org)
+    sides = {
+        NoticeDirection.RECEIVED: NoticeRow.recipient_id == org,
+        NoticeDirection.SENT: NoticeRow.sender_id == org,
+        NoticeDirection.BOTH: or_(NoticeRow.recipient_id == org, NoticeRow.sender_id == org),
+    }
+    query = select(NoticeRow).where(sides[direction])
     if status:
         query = query.where(NoticeRow.status.in_(status))
     if type:
         query = query.where(NoticeRow.type.in_(type))
+    if overdue is not None:
+        late = and_(NoticeRow.status.in_(OPEN), NoticeRow.due_at < ctx.now)
+        query = query.where(late if overdue else not_(late))
     after_id = uuid_key(args.after)
     if after_id is not None:
         query = query.where(NoticeRow.id > after_id)

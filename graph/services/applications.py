@@ -9,6 +9,7 @@ from graph.context import Context
 from graph.domain.fingerprint import fingerprint
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.loaders import ClientView
+from graph.services import auto_notices
 from graph.services.lookup import client_view, fetch, organisation_of, parse_id, text
 from graph.types.application import ApplicationInput, InformationRequestInput, UrgencyInput
 from schema.base import new_id
@@ -92,7 +93,11 @@ async def update(
     if status is not None:
         row.status = status
     if urgency is not None:
+        was_urgent = row.urgent
+        since = (row.urgency_assessed_at or row.received_at).isoformat()
         _urgency(ctx, row, urgency)
+        await ctx.session.flush()
+        await auto_notices.after_urgency(ctx, row, was_urgent, since)
     await ctx.session.flush()
     return row
 

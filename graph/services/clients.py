@@ -60,6 +60,7 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
         "phone": text(data.phone, "phone", limit=64),
         "email": _email(data.email),
         "protected_identity": data.protected_identity,
+        "immigrant": data.immigrant,
         "registered_at": ctx.now,
         "registered_by_org": ctx.principal.organisation_id,
     }
@@ -90,6 +91,8 @@ async def update(ctx: Context, client_id: str, data: UpdateClientInput) -> Clien
         row.email = _email(data.email)
     if data.protected_identity is not None:
         row.protected_identity = data.protected_identity
+    if data.immigrant is not None:
+        row.immigrant = data.immigrant
     if data.digital_profile is not None:
         _record_profile(ctx, row.id, data.digital_profile)
     if data.contact_person is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from graph.context import Context
 from graph.domain.fingerprint import fingerprint
 from graph.errors import BadUserInput, Conflict
+from graph.services import auto_notices
 from graph.services.lookup import client_view, fetch, parse_id, text
 from graph.types.decision import DecisionInput, decision_category
 from schema.base import new_id
@@ -184,4 +185,6 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
     for attachment_id in attachments:
         ctx.session.add(DecisionAttachment(decision_id=values["id"], attachment_id=attachment_id))
     await ctx.session.flush()
-    return await fetch(ctx, Decision, values["id"])
+    decision = await fetch(ctx, Decision, values["id"])
+    await auto_notices.after_decision(ctx, decision)
+    return decision

@@ -1,6 +1,7 @@
 """Sending notices (idempotent on sender + external id) and moving them along their lifecycle."""
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ from graph.types.contact import ContactPersonInput
 from graph.types.notice import NoticeInput
 from schema.base import new_id
 from schema.db import insert_if_absent
-from schema.enums import DataCategory, NoticeOutcome, NoticeStatus, OrganisationType
+from schema.enums import DataCategory, NoticeOutcome, NoticeStatus, NoticeType, OrganisationType
 from schema.models import Attachment, Notice, NoticeAttachment, NoticeMove
 
 ORGANISERS = (OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY)
@@ -42,13 +43,19 @@ def _check_direction(ctx: Context, direction: Direction, recipient: str) -> None
         raise BadUserInput(f"this type of notice goes {direction.value.replace('_', ' ').lower()}")
 
 
-def _digest(data: NoticeInput, client: uuid.UUID, recipient: str, detail: str | None) -> str:
+def _digest(
+    client: uuid.UUID,
+    type_: NoticeType,
+    recipient: str,
+    detail: str | None,
+    attachments: Sequence[uuid.UUID | str],
+) -> str:
     document = {
         "client": str(client),
-        "type": data.type.value,
+        "type": type_.value,
         "recipient": recipient,
         "detail": detail,
-        "attachments": sorted(str(a) for a in data.attachment_ids),
+        "attachments": sorted(str(a) for a in attachments),
     }
     return fingerprint(document)
 
@@ -78,16 +85,15 @@ async def send(ctx: Context, data: NoticeInput) -> Notice:
     recipient = known_organisation(ctx, str(data.recipient_id), "recipientId")
     _check_direction(ctx, rule.direction, recipient)
     sender = organisation_of(ctx)
-    external_id = text(data.external_id, "externalId", limit=200, required=True)
+    external_id = text(data.external_id, "externalId", limit=200, required=True) or ""
     detail = text(data.detail, "detail", limit=20000)
-    digest = _digest(data, view.row.id, recipient, detail)
+    digest = _digest(view.row.id, data.type, recipient, detail, list(data.attachment_ids))
     existing = await ctx.session.scalar(
         select(Notice).where(Notice.sender_id == sender, Notice.external_id == external_id)
     )
     if existing is not None:
         return _repeat(existing, digest)
     consent_seq = None
-    notice_id = new_id()
     if rule.consent_category is not None:
         verdict = view.access.consent.verdict(recipient, rule.consent_category.value, None, ctx.now)
         if not verdict.allowed:
@@ -97,34 +103,72 @@ async def send(ctx: Context, data: NoticeInput) -> Notice:
             )
         consent_seq = verdict.grant_seq
     attachments = await _attachments(ctx, view, list(data.attachment_ids))
-    values = {
-        "id": notice_id,
-        "client_id": view.row.id,
-        "type": data.type,
-        "sender_id": sender,
-        "recipient_id": recipient,
-        "external_id": external_id,
-        "detail": detail,
-        "status": NoticeStatus.SENT,
-        "sent_at": ctx.now,
-        "due_at": due_at(ctx.now, rule.due_working_days),
-        "consent_seq": consent_seq,
-        "content_hash": digest,
-        "sent_by_sub": ctx.principal.subject,
-    }
-    if not await insert_if_absent(ctx.session, Notice, values, ["sender_id", "external_id"]):
+    notice = await deliver(
+        ctx,
+        client_id=view.row.id,
+        type_=data.type,
+        sender=sender,
+        recipient=recipient,
+        external_id=external_id,
+        detail=detail,
+        consent_seq=consent_seq,
+        attachments=attachments,
+        digest=digest,
+    )
+    if notice is None:
         raced = await ctx.session.scalar(
             select(Notice).where(Notice.sender_id == sender, Notice.external_id == external_id)
         )
         if raced is None:
             raise LookupError("the notice that won the race is not there")
         return _repeat(raced, digest)
+    ctx.loaders.client.clear(view.row.id)
+    return notice
+
+
+async def deliver(
+    ctx: Context,
+    *,
+    client_id: uuid.UUID,
+    type_: NoticeType,
+    sender: str,
+    recipient: str,
+    external_id: str,
+    detail: str | None,
+    consent_seq: int | None = None,
+    attachments: Sequence[uuid.UUID] = (),
+    by_sub: str | None = None,
+    by_name: str | None = None,
+    digest: str | None = None,
+) -> Notice | None:
+    """Write a notice and its first move, unless the sender's external id is taken
+    (then None: nothing written). ``by_sub`` and ``by_name`` name who sent it, the
+    caller by default."""
+    notice_id = new_id()
+    values = {
+        "id": notice_id,
+        "client_id": client_id,
+        "type": type_,
+        "sender_id": sender,
+        "recipient_id": recipient,
+        "external_id": external_id,
+        "detail": detail,
+        "status": NoticeStatus.SENT,
+        "sent_at": ctx.now,
+        "due_at": due_at(ctx.now, RULES[type_].due_working_days),
+        "consent_seq": consent_seq,
+        "content_hash": digest or _digest(client_id, type_, recipient, detail, attachments),
+        "sent_by_sub": by_sub or ctx.principal.subject,
+    }
+    if not await insert_if_absent(ctx.session, Notice, values, ["sender_id", "external_id"]):
+        return None
     for attachment_id in attachments:
         ctx.session.add(NoticeAttachment(notice_id=notice_id, attachment_id=attachment_id))
-    _record_move(ctx, notice_id, None, NoticeStatus.SENT, None, None)
-    await ctx.session.flush()
-    ctx.loaders.client.clear(view.row.id)
-    return await fetch(ctx, Notice, notice_id)
+    notice = await fetch(ctx, Notice, notice_id)
+    await _record_move(
+        ctx, notice, None, NoticeStatus.SENT, None, None, by=(by_sub, by_name, sender)
+    )
+    return notice
 
 
 def _repeat(existing: Notice, digest: str) -> Notice:
@@ -133,28 +177,33 @@ def _repeat(existing: Notice, digest: str) -> Notice:
     return existing
 
 
-def _record_move(
+async def _record_move(
     ctx: Context,
-    notice_id: uuid.UUID,
+    notice: Notice,
     from_status: NoticeStatus | None,
     to: NoticeStatus,
     outcome: NoticeOutcome | None,
     note: str | None,
+    *,
+    by: tuple[str | None, str | None, str] | None = None,
 ) -> None:
-    org = organisation_of(ctx)
-    ctx.session.add(
-        NoticeMove(
-            notice_id=notice_id,
-            from_status=from_status,
-            to_status=to,
-            outcome=outcome,
-            note=note,
-            at=ctx.now,
-            by_sub=ctx.principal.subject,
-            by_name=ctx.principal.name,
-            by_org=org,
-        )
+    """Keep the transition, and announce it to the live subscribers of both parties."""
+    sub, name, org = by or (None, None, organisation_of(ctx))
+    move = NoticeMove(
+        id=new_id(),
+        notice_id=notice.id,
+        from_status=from_status,
+        to_status=to,
+        outcome=outcome,
+        note=note,
+        at=ctx.now,
+        by_sub=sub or ctx.principal.subject,
+        by_name=name if sub else ctx.principal.name,
+        by_org=org,
     )
+    ctx.session.add(move)
+    await ctx.session.flush()
+    await ctx.runtime.live.announce(ctx.session, notice, move)
 
 
 async def visible_notice(ctx: Context, notice_id: str) -> tuple[Notice, ClientView]:
@@ -207,7 +256,7 @@ async def move(
         row.responsible_phone = text(named.phone, "phone", limit=64)
         row.responsible_email = text(named.email, "email", limit=254)
         await set_contact_person(ctx, view, named, ctx.now, row.recipient_id)
-    _record_move(ctx, row.id, row.status, to, outcome, note)
+    await _record_move(ctx, row, row.status, to, outcome, note)
     row.status = to
     row.outcome = outcome
     await ctx.session.flush()

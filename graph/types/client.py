@@ -100,6 +100,10 @@ class Client:
     language: Language | None = guarded(IDENTITY)
     organiser: Organisation | None = guarded(IDENTITY)
     protected_identity: bool | None = guarded(IDENTITY)
+    immigrant: bool | None = guarded(
+        IDENTITY,
+        description="Marked as an immigrant: the long-term-recipient notice comes sooner.",
+    )
     personal_id: str | None = guarded(DataCategory.PERSONAL_ID)
     address: str | None = guarded(CONTACT)
     phone: str | None = guarded(CONTACT)
@@ -116,6 +120,7 @@ class Client:
             language=row.language,
             organiser=Organisation.from_record(ctx.organisations[row.organiser_id]),
             protected_identity=row.protected_identity,
+            immigrant=row.immigrant,
             personal_id=row.personal_id,
             address=row.address,
             phone=row.phone,

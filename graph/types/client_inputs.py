@@ -23,6 +23,11 @@ class RegisterClientInput:
     email: str | None = None
     protected_identity: bool = False
     digital_profile: DigitalProfileInput | None = None
+    immigrant: bool = strawberry.field(
+        default=False,
+        description="Arrived in Finland as an immigrant: the long-term-recipient notice "
+        "comes after 2 months of basic assistance instead of 4 or 12.",
+    )
 
 
 @strawberry.input(description="Fields left out stay as they are.")
@@ -34,6 +39,7 @@ class UpdateClientInput:
     phone: str | None = None
     email: str | None = None
     protected_identity: bool | None = None
+    immigrant: bool | None = None
     digital_profile: DigitalProfileInput | None = None
     contact_person: ContactPersonInput | None = strawberry.field(
         default=None, description="The caller's organisation's counterpart for the client."

@@ -32,6 +32,8 @@ for _enum in (
     enums.ConsentMethod,
     enums.RowType,
     enums.AccessAction,
+    enums.ChangeEntity,
+    enums.ChangeOp,
     RedactionReason,
     TrafficLight,
 ):

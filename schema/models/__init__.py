@@ -3,6 +3,7 @@
 from schema.models.access_log import AccessLogEntry
 from schema.models.application import Application, InformationRequest
 from schema.models.attachment import Attachment, Blob
+from schema.models.change import Change, ChangeSequencer
 from schema.models.client import Client, ContactPerson, DigitalProfile
 from schema.models.consent import ConsentEvent, ConsentRule, LedgerHead
 from schema.models.decision import CalculationRow, Decision, DecisionAttachment, PaymentCommitment
@@ -17,6 +18,8 @@ __all__ = [
     "Attachment",
     "Blob",
     "CalculationRow",
+    "Change",
+    "ChangeSequencer",
     "Client",
     "ConsentEvent",
     "ConsentRule",

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from schema.base import Base, UTCDateTime, new_id
@@ -25,6 +25,8 @@ class Client(Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(254))
     protected_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+    immigrant: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Arrived in Finland as an immigrant: the long-term-recipient notice comes sooner."""
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_by_org: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
 
