@@ -1,7 +1,7 @@
 """The change feed's outbox and sequencer, the triggers that fill it, and the client's
 immigrant mark (for the long-term-recipient notice).
 
-Revision ID: 0005
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24 02:30:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 from schema.change_capture import Watched, install, uninstall
 
-revision: str = "0005"
+revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
