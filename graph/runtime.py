@@ -14,6 +14,7 @@ from authz.policy import Policy
 from graph.blobstore import BlobStore
 from graph.context import Clock, Runtime, utc_now
 from graph.organisations import load_organisations
+from graph.rate_limits import RateLimiter
 from graph.settings import DEMO_KID_PREFIX, Settings, SettingsError
 from schema.db import is_sqlite, make_engine, make_sessions, migrate
 
@@ -64,6 +65,7 @@ async def running(
             ),
             organisations=organisations,
             blobs=BlobStore(settings.attachment_dir),
+            limiter=RateLimiter(settings),
             clock=clock,
         )
     finally:

@@ -62,7 +62,7 @@ def test_the_migrated_schema_matches_the_models(sync_engine: Engine) -> None:
     assert set(Base.metadata.tables) <= tables
     assert {"consent_events", "ledger_heads", "consent_rules", "access_log"} <= tables
     with sync_engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0007"
 
 
 def test_the_organisations_are_seeded(sync_engine: Engine) -> None:
