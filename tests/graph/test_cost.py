@@ -33,7 +33,8 @@ SCHEMA = build_schema()._schema
 FRONT_END = Path(__file__).parents[2] / "docs" / "front-end.md"
 BUDGET = Settings().max_query_cost
 
-INNER = "notices(first: 100) { edges { node { id type client { notices(first: 100) { edges { node { id type detail } } } } } } }"
+# The issue's attack: 29 aliases of client { notices(first: 100) { ... client { notices(first: 100) ... } } }
+INNER = "notices(first: 100) { edges { node { id client { notices(first: 100) { edges { node { id } } } } } } }"
 ATTACK = "{ " + " ".join(f"a{i}: client(id: $id) {{ {INNER} }}" for i in range(29)) + " }"
 ATTACK = "query($id: ID!) " + ATTACK
 
@@ -122,6 +123,7 @@ def test_a_fragment_bomb_is_estimated_in_linear_time():
 
 
 def test_the_attack_of_the_issue_is_far_over_the_budget():
+    assert cost(ATTACK) == 884_558, "the figure docs/front-end.md and docs/security.md give"
     assert cost(ATTACK) > 80 * BUDGET
 
 
