@@ -1,8 +1,14 @@
 """Bearer token → ``Principal``: JWT verified against a JWKS, claims checked as
 ``docs/auth.md`` states. Every refusal is ``Unauthenticated`` except roles that don't fit
-the organisation (``Forbidden``)."""
+the organisation (``Forbidden``).
+
+Each refusal names the check that failed (``CHECKS``). The caller's answer stays generic;
+the server log says which check failed (never the token, nor anything about the person),
+and ``Authenticator.refusals`` counts refusals by check for an exporter to read."""
 
 import json
+import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,11 +17,45 @@ from typing import Any, Protocol
 import anyio.to_thread
 import jwt
 
-from authz.errors import Forbidden, Unauthenticated
+from authz.errors import AuthzError, Forbidden, Unauthenticated
 from authz.principal import ORGANISATION_ROLES, PERSON_ROLES, Principal, misfitting_roles
 from schema.enums import OrganisationType, Role
 
+log = logging.getLogger("infocap.authn")
+
 LEEWAY_SECONDS = 30
+# What a refusal may name: the check that failed.
+CHECKS = (
+    "missing",  # no bearer token
+    "malformed",  # not shaped like a JWT
+    "algorithm",  # an algorithm not accepted, or one the key does not fit
+    "kid",  # no key for the token's kid
+    "jwks_unavailable",  # the JWKS URL could not be fetched
+    "demo_key",  # a demo key outside demo mode
+    "signature",  # the signature does not verify
+    "issuer",
+    "audience",
+    "expiry",
+    "not_before",  # nbf or iat in the future
+    "claims",  # a required claim missing, or a claim of the wrong type or shape
+    "organisation",  # org names no known organisation
+    "roles",  # unknown roles, none, or roles that don't fit the organisation (403)
+    "configuration",  # no issuer or no keys configured
+)
+# PyJWT's refusals, most specific first, and the check each means.
+_DECODE_CHECKS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "expiry"),
+    (jwt.ImmatureSignatureError, "not_before"),
+    (jwt.InvalidSignatureError, "signature"),
+    (jwt.InvalidIssuerError, "issuer"),
+    (jwt.InvalidAudienceError, "audience"),
+    (jwt.MissingRequiredClaimError, "claims"),
+    (jwt.InvalidIssuedAtError, "claims"),
+    (jwt.InvalidAlgorithmError, "algorithm"),
+    (jwt.InvalidKeyError, "algorithm"),
+    (jwt.DecodeError, "malformed"),
+)
+_MESSAGES = {"expiry": "token expired", "not_before": "token not yet valid"}
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "roles"]
 ASYMMETRIC_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
@@ -46,7 +86,7 @@ class JwksFile:
             self._keys = await anyio.to_thread.run_sync(self._read)
             found = _pick(self._keys, kid)
         if found is None:
-            raise Unauthenticated("no key for this token")
+            raise Unauthenticated("no key for this token", check="kid")
         return found
 
 
@@ -62,10 +102,12 @@ class JwksUrl:
             found = _pick_from(keys, kid)
             if found is None and kid is not None:
                 return await anyio.to_thread.run_sync(self._client.get_signing_key, kid)
+        except jwt.PyJWKClientConnectionError as error:
+            raise Unauthenticated("no key for this token", check="jwks_unavailable") from error
         except jwt.PyJWKClientError as error:
-            raise Unauthenticated("no key for this token") from error
+            raise Unauthenticated("no key for this token", check="kid") from error
         if found is None:
-            raise Unauthenticated("no key for this token")
+            raise Unauthenticated("no key for this token", check="kid")
         return found
 
 
@@ -78,7 +120,7 @@ class StaticKeys:
     async def key(self, kid: str | None) -> jwt.PyJWK:
         found = _pick(self._keys, kid)
         if found is None:
-            raise Unauthenticated("no key for this token")
+            raise Unauthenticated("no key for this token", check="kid")
         return found
 
 
@@ -87,7 +129,8 @@ class NoKeys:
 
     async def key(self, kid: str | None) -> jwt.PyJWK:
         raise Unauthenticated(
-            "no verification keys are configured (INFOCAP_JWKS_FILE or INFOCAP_JWKS_URL)"
+            "no verification keys are configured (INFOCAP_JWKS_FILE or INFOCAP_JWKS_URL)",
+            check="configuration",
         )
 
 
@@ -123,27 +166,42 @@ class Authenticator:
         self._algorithms = list(algorithms)
         self._organisations = organisations
         self._refused_kid_prefix = refused_kid_prefix
+        self.refusals: Counter[str] = Counter()
+        """Refused tokens, by the check that failed."""
 
     async def authenticate(self, authorization: str | None) -> Principal:
+        try:
+            return await self._authenticate(authorization)
+        except AuthzError as refusal:
+            self.refusals[refusal.check] += 1
+            level = logging.INFO if refusal.check == "missing" else logging.WARNING
+            log.log(
+                level, "bearer token refused (%s): the %s check failed", refusal.code, refusal.check
+            )
+            raise
+
+    async def _authenticate(self, authorization: str | None) -> Principal:
         token = _bearer(authorization)
         if not self._issuer:
-            raise Unauthenticated("no issuer is configured (INFOCAP_JWT_ISSUER)")
+            raise Unauthenticated(
+                "no issuer is configured (INFOCAP_JWT_ISSUER)", check="configuration"
+            )
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
-            raise Unauthenticated("malformed token") from error
+            raise Unauthenticated("malformed token", check="malformed") from error
         algorithm, kid = header.get("alg"), header.get("kid")
         if algorithm not in self._algorithms:
-            raise Unauthenticated("token algorithm not accepted")
+            raise Unauthenticated("token algorithm not accepted", check="algorithm")
         if (
             self._refused_kid_prefix
             and isinstance(kid, str)
             and kid.startswith(self._refused_kid_prefix)
         ):
-            raise Unauthenticated("demo keys are accepted only in demo mode")
+            raise Unauthenticated("demo keys are accepted only in demo mode", check="demo_key")
         key = await self._keys.key(kid if isinstance(kid, str) else None)
         if self._refused_kid_prefix and (key.key_id or "").startswith(self._refused_kid_prefix):
-            raise Unauthenticated("demo keys are accepted only in demo mode")
+            raise Unauthenticated("demo keys are accepted only in demo mode", check="demo_key")
         try:
             claims = jwt.decode(
                 token,
@@ -154,35 +212,34 @@ class Authenticator:
                 leeway=LEEWAY_SECONDS,
                 options={"require": REQUIRED_CLAIMS},
             )
-        except jwt.ExpiredSignatureError as error:
-            raise Unauthenticated("token expired") from error
-        except jwt.ImmatureSignatureError as error:
-            raise Unauthenticated("token not yet valid") from error
         except jwt.PyJWTError as error:
-            raise Unauthenticated("token refused") from error
+            check = next((c for kind, c in _DECODE_CHECKS if isinstance(error, kind)), "claims")
+            raise Unauthenticated(_MESSAGES.get(check, "token refused"), check=check) from error
         return self._principal(claims)
 
     def _principal(self, claims: Mapping[str, Any]) -> Principal:
         subject, raw_roles = claims.get("sub"), claims.get("roles")
         if not isinstance(subject, str) or not subject:
-            raise Unauthenticated("sub must be a non-empty string")
+            raise Unauthenticated("sub must be a non-empty string", check="claims")
         if not isinstance(raw_roles, list) or not all(isinstance(r, str) for r in raw_roles):
-            raise Unauthenticated("roles must be an array of role names")
+            raise Unauthenticated("roles must be an array of role names", check="claims")
         known = {r.value for r in Role}
         unknown = sorted(set(raw_roles) - known)
         if unknown:
-            raise Forbidden(f"unknown role: {', '.join(unknown)}")
+            raise Forbidden(f"unknown role: {', '.join(unknown)}", check="roles")
         if not raw_roles:
-            raise Forbidden("the token holds no role")
+            raise Forbidden("the token holds no role", check="roles")
         roles = frozenset(Role(r) for r in raw_roles)
         organisation, organisation_type = self._organisation(claims, roles)
         person = _optional_str(claims, "person")
         if roles & PERSON_ROLES and not person:
-            raise Unauthenticated("person is required for the client and guardian roles")
+            raise Unauthenticated(
+                "person is required for the client and guardian roles", check="claims"
+            )
         misfits = misfitting_roles(roles, organisation_type)
         if misfits:
             names = ", ".join(r.value for r in misfits)
-            raise Forbidden(f"roles {names} don't fit organisation {organisation}")
+            raise Forbidden(f"roles {names} don't fit organisation {organisation}", check="roles")
         return Principal(
             subject=subject,
             roles=roles,
@@ -200,19 +257,19 @@ class Authenticator:
         organisation = _optional_str(claims, "org")
         if organisation is None:
             if roles & ORGANISATION_ROLES:
-                raise Unauthenticated("org is required for staff roles and dpo")
+                raise Unauthenticated("org is required for staff roles and dpo", check="claims")
             return None, None
         if organisation not in self._organisations:
-            raise Unauthenticated("org names no known organisation")
+            raise Unauthenticated("org names no known organisation", check="organisation")
         return organisation, self._organisations[organisation]
 
 
 def _bearer(authorization: str | None) -> str:
     if not authorization:
-        raise Unauthenticated("missing bearer token")
+        raise Unauthenticated("missing bearer token", check="missing")
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("missing bearer token")
+        raise Unauthenticated("missing bearer token", check="missing")
     return token.strip()
 
 
@@ -226,5 +283,5 @@ def _optional_str(claims: Mapping[str, Any], name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise Unauthenticated(f"{name} must be a string")
+        raise Unauthenticated(f"{name} must be a string", check="claims")
     return value or None

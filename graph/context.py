@@ -1,8 +1,9 @@
 """What a request carries: the app's runtime, the principal, one session, the guard, loaders."""
 
 import uuid
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import strawberry
@@ -17,6 +18,7 @@ from graph.domain.workdays import helsinki_date
 from graph.live import LiveNotices
 from graph.loaders import Loaders
 from graph.organisations import Organisations
+from graph.rate_limits import RateLimiter
 from graph.settings import Settings
 from ledger.access_log import Accessor
 
@@ -39,7 +41,10 @@ class Runtime:
     organisations: Organisations
     blobs: BlobStore
     live: LiveNotices
+    limiter: RateLimiter
     clock: Clock = utc_now
+    errors: Counter[str] = field(default_factory=Counter)
+    """Errors answered, by code: GraphQL's and the HTTP edge's (for an exporter)."""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,16 @@
     ├── BadUserInput      (BAD_USER_INPUT)     input that can never be right
     ├── NotFound          (NOT_FOUND)          no such thing, or none the caller may know of
     ├── Conflict          (CONFLICT)           right input, wrong moment: stale version, taken id
-    ├── PayloadTooLarge   (PAYLOAD_TOO_LARGE)  an upload over the limit
-    └── QueryTooComplex   (QUERY_TOO_COMPLEX)  a query over the depth, alias or token limits
+    ├── PayloadTooLarge   (PAYLOAD_TOO_LARGE)  a request body or an upload over its limit
+    ├── QueryTooComplex   (QUERY_TOO_COMPLEX)  a query over the length, depth, alias, token
+    │                                          or cost limits
+    ├── RateLimited       (RATE_LIMITED)       too many expensive operations or registrations
+    │                                          in the window; ``retryAfter`` says when to retry
+    └── OperationTimeout  (TIMEOUT)            the operation ran past its time limit and was
+                                               cancelled; nothing it wrote is kept
+
+Errors may carry extensions beside the code (``QueryTooComplex``: ``cost``, ``limit``;
+``RateLimited``: ``retryAfter``; input limits: ``field``, ``limit``).
 
 ``authz.errors`` (UNAUTHENTICATED, FORBIDDEN) and ``ledger.errors`` (BAD_USER_INPUT,
 CONFLICT) carry codes the same way. Anything else is masked as INTERNAL_SERVER_ERROR.
@@ -22,9 +30,10 @@ from ledger.errors import LedgerError
 class GraphError(Exception):
     code = "INTERNAL_SERVER_ERROR"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(message)
         self.message = message
+        self.extensions = extensions
 
 
 class BadUserInput(GraphError):
@@ -47,6 +56,18 @@ class QueryTooComplex(GraphError):
     code = "QUERY_TOO_COMPLEX"
 
 
+class RateLimited(GraphError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retryAfter=retry_after)
+        self.retry_after = retry_after
+
+
+class OperationTimeout(GraphError):
+    code = "TIMEOUT"
+
+
 KNOWN = (GraphError, AuthzError, LedgerError)
 KnownError = GraphError | AuthzError | LedgerError
 INTERNAL = "INTERNAL_SERVER_ERROR"
@@ -57,6 +78,12 @@ _COMPLEXITY_MARKERS = (
     "exceeds maximum operation depth",
     "aliases found. Allowed",
     "Document contains more than",
+)
+# The lexer's words for a string literal that is not Unicode text (a lone surrogate):
+# bad input in a value, like a NUL or a lone surrogate in a variable.
+_NOT_TEXT_MARKERS = (
+    "Syntax Error: Invalid Unicode escape sequence",
+    "Syntax Error: Invalid character within String",
 )
 
 
@@ -69,6 +96,8 @@ def code_of(error: GraphQLError) -> str:
         return INTERNAL  # raised while resolving, and not one of ours: a fault
     if any(marker in error.message for marker in _COMPLEXITY_MARKERS):
         return QueryTooComplex.code
+    if error.message.startswith(_NOT_TEXT_MARKERS):
+        return BadUserInput.code
     if error.message.startswith("Variable '$"):
         return BadUserInput.code
     if original is None or isinstance(original, GraphQLError):
@@ -89,9 +118,14 @@ def shape(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     message = original.message if isinstance(original, KNOWN) else error.message
     extensions: dict[str, Any] = {"code": code}
+    if isinstance(original, GraphError):
+        extensions |= original.extensions
     return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
+def error_body(code: str, message: str, **extensions: Any) -> dict[str, Any]:
     """A GraphQL-shaped body for errors answered outside GraphQL execution."""
-    return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    return {
+        "data": None,
+        "errors": [{"message": message, "extensions": {"code": code, **extensions}}],
+    }

@@ -1,4 +1,5 @@
-"""Schema extensions: the unit of work, and how errors leave the service."""
+"""Schema extensions: admission before execution, the unit of work, and how errors
+leave the service."""
 
 from collections.abc import AsyncIterator, Iterator
 
@@ -9,11 +10,22 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import StreamExecutionResult
 from strawberry.types.graphql import OperationType
 
+from graph import cost, input_limits, rate_limits
 from graph.context import Context
-from graph.errors import INTERNAL, INTERNAL_MESSAGE, BadUserInput, shape
+from graph.documents import Operation
+from graph.errors import (
+    INTERNAL,
+    INTERNAL_MESSAGE,
+    BadUserInput,
+    GraphError,
+    QueryTooComplex,
+    shape,
+)
 from graph.per_event import DELIVERING
+from graph.settings import Settings
 from graph.unit_of_work import finish
 from graph.websocket import Connection
+from ledger import access_log
 
 
 class UnitOfWork(SchemaExtension):
@@ -79,3 +91,80 @@ class ErrorShaping(SchemaExtension):
         if isinstance(result, ExecutionResult) and result.errors:
             result.errors = [shape(e) for e in result.errors]
         yield
+
+
+class Admission(SchemaExtension):
+    """What is checked after validation and before any resolver runs, in this order:
+    the input limits (``graph/input_limits.py``), the cost budget (``graph/cost.py``),
+    and the rate limits (``graph/rate_limits.py``). A refusal is the operation's one
+    error; nothing executes, so nothing is written. A fault while admitting (the
+    database, counting registrations) is the operation's error too, masked as any
+    fault is, so that the unit of work still ends."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if context.result is None and document is not None:
+            operation = Operation.find(
+                context.schema._schema, document, context.operation_name, context.variables
+            )
+            error = None
+            try:
+                if operation is not None:
+                    await self._admit(operation)
+            except GraphError as refusal:
+                error = GraphQLError(refusal.message, original_error=refusal)
+            except Exception as fault:  # masked by ErrorShaping, as a resolver's fault is
+                error = GraphQLError(str(fault), original_error=fault)
+            if error is not None:
+                context.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
+
+    async def _admit(self, operation: Operation) -> None:
+        input_limits.check(operation)
+        estimate, limit = cost.estimate(operation), self.settings.max_query_cost
+        if estimate > limit:
+            raise QueryTooComplex(
+                f"the query's estimated cost {estimate} is over the limit of {limit}",
+                cost=estimate,
+                limit=limit,
+            )
+        ctx = self.execution_context.context
+        if isinstance(ctx, Context):
+            ctx.runtime.limiter.admit_reads(ctx.principal, rate_limits.expensive_reads(operation))
+            await admit_registrations(ctx, rate_limits.registrations(operation))
+
+
+async def admit_registrations(ctx: Context, count: int) -> None:
+    """Refuse registrations over the caller's or its organisation's hourly limit, as
+    counted in the access log (every process's registrations)."""
+    if count == 0:
+        return
+    settings, principal = ctx.runtime.settings, ctx.principal
+    since = ctx.now - rate_limits.REGISTRATIONS_WINDOW
+    scopes: list[tuple[str, int, str | None, str | None]] = [
+        (
+            "registrations_per_principal",
+            settings.rate_registrations_per_principal,
+            principal.subject,
+            None,
+        )
+    ]
+    if principal.organisation_id is not None:
+        scopes.append(
+            (
+                "registrations_per_organisation",
+                settings.rate_registrations_per_organisation,
+                None,
+                principal.organisation_id,
+            )
+        )
+    for name, limit, subject, organisation in scopes:
+        made, earliest = await access_log.registrations(
+            ctx.session, since=since, subject=subject, organisation_id=organisation
+        )
+        if made + count > limit:
+            ctx.runtime.limiter.refuse_registrations(name, earliest, ctx.now)

@@ -1,34 +1,55 @@
-"""The HTTP edge: bearer authentication, the body limit, the attachment download, and
-GraphQL-shaped error bodies for what is refused before GraphQL runs."""
+"""The HTTP edge: bearer authentication, the body limits, safe JSON decoding, the
+attachment download, GraphQL-shaped error bodies for what is refused before GraphQL runs,
+and the HTTP status of the GraphQL errors that have one (429, 503)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types.unset import UNSET
 
 from authz.errors import AuthzError, Forbidden, Unauthenticated
 from authz.principal import Principal
+from graph import body
 from graph.context import Context, Runtime
-from graph.errors import KNOWN, KnownError, NotFound, PayloadTooLarge, error_body
+from graph.errors import (
+    KNOWN,
+    BadUserInput,
+    GraphError,
+    KnownError,
+    NotFound,
+    OperationTimeout,
+    PayloadTooLarge,
+    RateLimited,
+    error_body,
+)
 from graph.services.attachments import readable
 from graph.unit_of_work import finish
 from graph.websocket import Connection, LiveHandler
 
 PRINCIPAL = "infocap.principal"
+CONTEXT = "infocap.context"
 MULTIPART_OVERHEAD = 64 * 1024
 STATUS = {
     Unauthenticated.code: 401,
     Forbidden.code: 403,
     NotFound.code: 404,
     PayloadTooLarge.code: 413,
-    "BAD_USER_INPUT": 400,
+    BadUserInput.code: 400,
     "CONFLICT": 409,
+    RateLimited.code: 429,
+    OperationTimeout.code: 503,
 }
+# GraphQL errors answer 200 as GraphQL results do, except these: a proxy or a client
+# library retries on them without reading the body.
+RESULT_STATUS = {RateLimited.code: 429, OperationTimeout.code: 503}
 
 
 def runtime_of(scope: Scope) -> Runtime:
@@ -40,11 +61,20 @@ def refusal(error: KnownError) -> JSONResponse:
     headers = {}
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    extensions = error.extensions if isinstance(error, GraphError) else {}
     return JSONResponse(
-        error_body(error.code, error.message),
+        error_body(error.code, error.message, **extensions),
         status_code=STATUS.get(error.code, 400),
         headers=headers,
     )
+
+
+def refuse(scope: Scope, error: KnownError) -> JSONResponse:
+    """A refusal at the edge, counted on the runtime by its code."""
+    runtime_of(scope).errors[error.code] += 1
+    return refusal(error)
 
 
 async def authenticate(scope: Scope, headers: Any) -> Principal:
@@ -73,15 +103,15 @@ class BearerAuth:
             try:
                 scope[PRINCIPAL] = await authenticate(scope, request.headers)
             except AuthzError as error:
-                await refusal(error)(scope, receive, send)
+                await refuse(scope, error)(scope, receive, send)
                 return
         # A WebSocket authenticates at connection_init (graph/websocket.py).
         await self.app(scope, receive, send)
 
 
 class BodyLimit:
-    """Refuse request bodies over the upload limit (plus the multipart envelope) before
-    they are read: by Content-Length when given, by counting otherwise."""
+    """Refuse request bodies over their limit before they are read: by Content-Length
+    when given, by counting otherwise."""
 
     def __init__(self, app: ASGIApp, limit: Callable[[Scope], int]) -> None:
         self.app = app
@@ -94,7 +124,7 @@ class BodyLimit:
         limit = self.limit(scope)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(limit)(scope, receive, send)
+            await _too_large(scope, limit)(scope, receive, send)
             return
         seen = 0
         started = False
@@ -117,29 +147,85 @@ class BodyLimit:
             await self.app(scope, counting, watching)
         except _BodyTooLarge:
             if not started:
-                await _too_large(limit)(scope, receive, send)
+                await _too_large(scope, limit)(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-def _too_large(limit: int) -> JSONResponse:
-    error = PayloadTooLarge(f"the request body is larger than {limit} bytes")
-    return refusal(error)
+def _too_large(scope: Scope, limit: int) -> JSONResponse:
+    error = PayloadTooLarge(f"the request body is larger than {limit} bytes", limit=limit)
+    return refuse(scope, error)
 
 
 def body_limit(scope: Scope) -> int:
-    return runtime_of(scope).settings.max_upload_bytes + MULTIPART_OVERHEAD
+    """A multipart request (an upload) may carry the largest attachment and its envelope;
+    any other body, JSON, gets the smaller limit of its own."""
+    settings = runtime_of(scope).settings
+    content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
+    if content_type.startswith(b"multipart/form-data"):
+        return settings.max_upload_bytes + MULTIPART_OVERHEAD
+    return settings.max_body_bytes
 
 
 class InfocapGraphQL(GraphQL[Context | Connection, None]):
+    """Strawberry's view, with bodies decoded by ``graph.body`` and every malformed
+    request answered as a GraphQL-shaped 400 ``BAD_USER_INPUT``; WebSockets speak
+    graphql-transport-ws through ``LiveHandler``."""
+
     graphql_transport_ws_handler_class = LiveHandler  # type: ignore[assignment]
 
     async def get_context(self, request: Any, response: Any) -> Context | Connection:
         if isinstance(request, WebSocket):
             return Connection(runtime_of(request.scope), request)
-        return Context.open(runtime_of(request.scope), request.scope[PRINCIPAL])
+        context = Context.open(runtime_of(request.scope), request.scope[PRINCIPAL])
+        request.scope[CONTEXT] = context
+        return context
+
+    def decode_json(self, data: str | bytes) -> object:
+        return body.decode(data)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except BadUserInput as error:
+            return await self._refused(request, error)
+        except HTTPException as error:
+            if error.status_code != 400:
+                raise
+            return await self._refused(request, BadUserInput(error.reason))
+
+    async def _refused(self, request: Any, error: BadUserInput) -> Response:
+        """The request never reached execution: close its unit of work, which holds
+        nothing yet, and answer 400."""
+        context = request.scope.pop(CONTEXT, None)
+        if isinstance(context, Context):
+            await finish(context, ok=False)
+        return refuse(request.scope, error)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        for extensions in _error_extensions(response_data):
+            status = RESULT_STATUS.get(extensions.get("code", ""))
+            if status is not None:
+                response.status_code = status
+                if "retryAfter" in extensions:
+                    response.headers["Retry-After"] = str(extensions["retryAfter"])
+                break
+        return response
+
+
+def _error_extensions(data: object) -> Iterator[Mapping[str, Any]]:
+    errors = data.get("errors") if isinstance(data, Mapping) else None
+    for error in errors or ():
+        extensions = error.get("extensions") if isinstance(error, Mapping) else None
+        if isinstance(extensions, Mapping):
+            yield extensions
 
 
 async def download(request: Request) -> Response:
@@ -147,7 +233,7 @@ async def download(request: Request) -> Response:
     try:
         principal = await authenticate(request.scope, request.headers)
     except AuthzError as error:
-        return refusal(error)
+        return refuse(request.scope, error)
     ctx = Context.open(runtime_of(request.scope), principal)
     try:
         row, content = await readable(ctx, request.path_params["attachment_id"])

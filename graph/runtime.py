@@ -15,6 +15,7 @@ from graph.blobstore import BlobStore
 from graph.context import Clock, Runtime, utc_now
 from graph.live import LiveNotices
 from graph.organisations import load_organisations
+from graph.rate_limits import RateLimiter
 from graph.settings import DEMO_KID_PREFIX, Settings, SettingsError
 from schema.db import is_sqlite, make_engine, make_sessions, migrate
 
@@ -66,6 +67,7 @@ async def running(
             organisations=organisations,
             blobs=BlobStore(settings.attachment_dir),
             live=LiveNotices(settings.database_url),
+            limiter=RateLimiter(settings),
             clock=clock,
         )
     finally:

@@ -1,9 +1,12 @@
 """The GraphQL schema: the roots, assembled from the resolvers, and its extensions."""
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, ClassVar
 
 import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -14,15 +17,18 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
 import graph.types.enums  # noqa: F401  (registers the enums)
-from graph.errors import INTERNAL, code_of
-from graph.extensions import ErrorShaping, UnitOfWork
+from graph.context import Context
+from graph.errors import INTERNAL, OperationTimeout, QueryTooComplex, code_of, shape
+from graph.extensions import Admission, ErrorShaping, UnitOfWork
 from graph.per_event import EventExecutor
 from graph.resolvers import changes, clients, consents, live, notices, records
 from graph.settings import Settings
+from graph.unit_of_work import finish
 
 log = logging.getLogger("infocap.graphql")
 
@@ -67,18 +73,98 @@ class Subscription:
 
 
 class InfocapSchema(strawberry.Schema):
-    """Logs faults with their traceback, for operators; refusals (input, policy,
-    conflicts) are answers, not faults, and are logged briefly."""
+    """Refuses documents over the length limit before parsing them. Logs faults with
+    their traceback, for operators; refusals (input, policy, conflicts) are answers, not
+    faults, and are logged briefly. Every error is counted by code on the runtime."""
+
+    def __init__(self, *args: Any, max_query_length: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_query_length = max_query_length
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        if query is not None and len(query) > self.max_query_length:
+            return await self._too_long(len(query), context_value)
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+
+    async def _too_long(self, length: int, context: Any) -> ExecutionResult:
+        limit = self.max_query_length
+        refusal = QueryTooComplex(
+            f"the query is {length} characters long, over the limit of {limit}",
+            length=length,
+            limit=limit,
+        )
+        error = GraphQLError(refusal.message, original_error=refusal)
+        if isinstance(context, Context):
+            context.runtime.errors[refusal.code] += 1
+            await finish(context, ok=False)
+        log.info("%s: %s", refusal.code, refusal.message)
+        return ExecutionResult(data=None, errors=[shape(error)])
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        context = None if execution_context is None else execution_context.context
         for error in errors:
             code = code_of(error)
+            if isinstance(context, Context):
+                context.runtime.errors[code] += 1
             if code == INTERNAL:
                 StrawberryLogger.error(error, execution_context)
             else:
                 log.info("%s: %s", code, error.message)
+
+
+class DeadlineExecutor(EventExecutor):
+    """Executes an operation within ``seconds``: past it the operation is cancelled (its
+    resolvers and their database statements with it) and answers ``TIMEOUT``; the unit
+    of work then rolls back. Parsing, validation and the commit are outside the limit."""
+
+    seconds: ClassVar[float] = 10.0
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        result = super().execute_operation(serially)
+        if not self.is_awaitable(result):
+            return result
+        return _within(result, self.seconds)
+
+
+def with_deadline(seconds: float) -> type[DeadlineExecutor]:
+    """The executor class of a schema, built once with the schema."""
+    return type("DeadlineExecutor", (DeadlineExecutor,), {"seconds": seconds})
+
+
+async def _within(result: Awaitable[Any], seconds: float) -> Any:
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            return await result
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+    timeout = OperationTimeout(
+        f"the operation ran longer than {seconds:g} seconds and was cancelled; "
+        "nothing it wrote was kept"
+    )
+    return GraphQLExecutionResult(
+        data=None, errors=[GraphQLError(timeout.message, original_error=timeout)]
+    )
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -92,6 +178,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: Admission(settings),
     ]
     if settings.production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
@@ -100,8 +187,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=EventExecutor,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
+        execution_context_class=with_deadline(settings.operation_timeout),
+        max_query_length=settings.max_query_length,
     )
 
 

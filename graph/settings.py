@@ -1,8 +1,10 @@
 """Configuration, read once from the environment and passed explicitly (``docs/auth.md``)."""
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from authz.authn import ASYMMETRIC_ALGORITHMS
 from schema.db import role_of
@@ -10,6 +12,7 @@ from schema.db import role_of
 DEMO_ISSUER = "infocap-demo"
 DEMO_KID_PREFIX = "infocap-demo-"
 DEFAULT_DATABASE_URL = "sqlite:///./infocap.db"
+MIB = 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -34,6 +37,14 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    max_body_bytes: int = MIB
+    max_query_length: int = 32_768
+    max_query_cost: int = 10_000
+    operation_timeout: float = 10.0
+    rate_reads_per_principal: int = 60
+    rate_reads_per_organisation: int = 1_200
+    rate_registrations_per_principal: int = 60
+    rate_registrations_per_organisation: int = 1_000
 
     @property
     def production(self) -> bool:
@@ -82,6 +93,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         max_query_depth=_positive(get("MAX_QUERY_DEPTH"), 12, "INFOCAP_MAX_QUERY_DEPTH"),
         max_aliases=_positive(get("MAX_ALIASES"), 30, "INFOCAP_MAX_ALIASES"),
         max_tokens=_positive(get("MAX_TOKENS"), 4000, "INFOCAP_MAX_TOKENS"),
+        **_edge_limits(get),
     )
     enforce_safe(settings)
     return settings
@@ -106,6 +118,28 @@ def enforce_safe(settings: Settings) -> None:
         raise SettingsError("production refuses demo mode and the demo issuer")
 
 
+def _edge_limits(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """The limits of the edge (``docs/security.md``): sizes, cost, time, rates."""
+    defaults = Settings()
+    whole_numbers = {
+        "max_body_bytes": "MAX_BODY_BYTES",
+        "max_query_length": "MAX_QUERY_LENGTH",
+        "max_query_cost": "MAX_QUERY_COST",
+        "rate_reads_per_principal": "RATE_READS_PER_PRINCIPAL",
+        "rate_reads_per_organisation": "RATE_READS_PER_ORGANISATION",
+        "rate_registrations_per_principal": "RATE_REGISTRATIONS_PER_PRINCIPAL",
+        "rate_registrations_per_organisation": "RATE_REGISTRATIONS_PER_ORGANISATION",
+    }
+    limits: dict[str, Any] = {
+        attribute: _positive(get(name), getattr(defaults, attribute), f"INFOCAP_{name}")
+        for attribute, name in whole_numbers.items()
+    }
+    limits["operation_timeout"] = _seconds(
+        get("OPERATION_TIMEOUT"), defaults.operation_timeout, "INFOCAP_OPERATION_TIMEOUT"
+    )
+    return limits
+
+
 def _path(value: str | None) -> Path | None:
     return None if value is None else Path(value)
 
@@ -119,4 +153,16 @@ def _positive(value: str | None, default: int, name: str) -> int:
         raise SettingsError(f"{name} must be a whole number") from error
     if number <= 0:
         raise SettingsError(f"{name} must be positive")
+    return number
+
+
+def _seconds(value: str | None, default: float, name: str) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a number of seconds") from error
+    if not math.isfinite(number) or number <= 0:
+        raise SettingsError(f"{name} must be a positive number of seconds")
     return number

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.enums import AccessAction, DataCategory
@@ -95,3 +95,36 @@ async def entries(
     return list(
         (await session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(limit))).all()
     )
+
+
+# A registration as the access log holds it: the registering caller's allowed WRITE of the
+# client's IDENTITY under the policy's ``client, register`` line. The fixed predicate is
+# written as literals, so that PostgreSQL can use the partial indexes made for it.
+REGISTRATION_RULE = "%, client, register, %"
+_IDENTITY_WRITE = (
+    AccessLogEntry.action == literal_column("'WRITE'"),
+    AccessLogEntry.category == literal_column("'IDENTITY'"),
+)
+
+
+async def registrations(
+    session: AsyncSession,
+    *,
+    since: datetime,
+    subject: str | None = None,
+    organisation_id: str | None = None,
+) -> tuple[int, datetime | None]:
+    """How many registrations the subject (or the organisation) made at or after
+    ``since``, and when the earliest of them was."""
+    query = select(func.count(), func.min(AccessLogEntry.at)).where(
+        *_IDENTITY_WRITE,
+        AccessLogEntry.allowed.is_(True),
+        AccessLogEntry.policy_rule.like(REGISTRATION_RULE),
+        AccessLogEntry.at >= since,
+    )
+    if subject is not None:
+        query = query.where(AccessLogEntry.subject == subject)
+    if organisation_id is not None:
+        query = query.where(AccessLogEntry.organisation_id == organisation_id)
+    count, earliest = (await session.execute(query)).one()
+    return int(count), earliest

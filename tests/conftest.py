@@ -94,6 +94,7 @@ def settings(database_url: str, keys: Keys, tmp_path: Path) -> Settings:
         jwt_audience=AUDIENCE,
         attachment_dir=tmp_path / "attachments",
         max_upload_bytes=64 * 1024,
+        max_body_bytes=64 * 1024,
     )
 
 

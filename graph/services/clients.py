@@ -16,7 +16,7 @@ from graph.types.contact import ContactPersonInput
 from ledger.service import start_chain
 from schema.base import new_id
 from schema.db import insert_if_absent
-from schema.enums import DataCategory, OrganisationType
+from schema.enums import AccessAction, DataCategory, OrganisationType
 from schema.models import Client, ContactPerson, DigitalProfile
 
 ORGANISER_TYPES = (OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY)
@@ -45,7 +45,7 @@ def _email(value: str | None) -> str | None:
 
 
 async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
-    ctx.guard.authorize(None, "client", "register", category=DataCategory.IDENTITY)
+    allowed = ctx.guard.authorize(None, "client", "register", category=DataCategory.IDENTITY)
     code = parse_personal_id(data.personal_id)
     client_id = new_id()
     name = text(data.name, "name", limit=200, required=True) or ""
@@ -67,6 +67,8 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     if not await insert_if_absent(ctx.session, Client, values, ["personal_id"]):
         raise Conflict("a client with this personal identity code is already registered")
     await start_chain(ctx.session, client_id)
+    # On record as the caller's write: the registration rate limit counts these rows.
+    ctx.guard.record(client_id, DataCategory.IDENTITY, AccessAction.WRITE, allowed)
     if data.digital_profile is not None:
         _record_profile(ctx, client_id, data.digital_profile)
     await ctx.session.flush()

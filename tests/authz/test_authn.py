@@ -11,9 +11,11 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from authz.authn import Authenticator, StaticKeys
+from authz.authn import CHECKS, Authenticator, StaticKeys
 from graph.app import create_app
 from graph.settings import DEMO_KID_PREFIX, Settings
 from schema.models.client import Client
@@ -538,3 +540,112 @@ async def test_jwks_by_url_refetches_on_an_unknown_kid_after_rotation(settings, 
             forged = keys.sign(worker(), kid="rsa-2", key=stranger_rsa())
             assert_unauthenticated(await post(http, bearer(forged), REGISTER, registration()))
             assert await stored_clients(app) == 0
+
+
+# --- what the operator learns ------------------------------------------------------------
+
+# The check each refused case names in the server log and in the refusal counter.
+CHECK_OF_CASE = {
+    "no-authorization-header": "missing",
+    "empty-authorization-header": "missing",
+    "basic-scheme": "missing",
+    "valid-token-under-basic-scheme": "missing",
+    "token-without-scheme": "missing",
+    "bearer-without-token": "missing",
+    "malformed-not-a-jwt": "malformed",
+    "malformed-three-garbage-parts": "malformed",
+    "tampered-signature": "signature",
+    "expired-60s-ago": "expiry",
+    "expired-just-beyond-leeway": "expiry",
+    "iat-in-the-future": "not_before",
+    "nbf-in-the-future": "not_before",
+    "wrong-signature-same-kid": "signature",
+    "tampered-payload": "signature",
+    "ec-signature-under-rsa-kid": "algorithm",
+    "unknown-kid": "kid",
+    "unknown-kid-unknown-key": "kid",
+    "algorithm-not-configured-rs512": "algorithm",
+    "wrong-issuer": "issuer",
+    "wrong-audience": "audience",
+    "wrong-audiences": "audience",
+    "alg-none": "algorithm",
+    "hs256-with-rsa-public-pem-key-confusion": "algorithm",
+    **{f"missing-{name}": "claims" for name in ("iss", "aud", "exp", "iat", "sub", "roles")},
+    "empty-sub": "claims",
+    "roles-a-string": "claims",
+    "roles-an-object": "claims",
+    "roles-not-names": "claims",
+    "staff-role-without-org": "claims",
+    "kela-role-without-org": "claims",
+    "dpo-without-org": "claims",
+    "org-names-no-organisation": "organisation",
+    "client-without-person": "claims",
+    "guardian-without-person": "claims",
+}
+CHECK_CASES = [
+    pytest.param(case.values[0], CHECK_OF_CASE[str(case.id)], id=case.id)
+    for case in UNAUTHENTICATED_CASES
+]
+
+
+def refusal_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "infocap.authn"]
+
+
+def test_every_refused_case_names_a_known_check():
+    assert {str(case.id) for case in UNAUTHENTICATED_CASES} == set(CHECK_OF_CASE)
+    assert set(CHECK_OF_CASE.values()) <= set(CHECKS)
+
+
+@pytest.mark.parametrize(("authorization_of", "check"), CHECK_CASES)
+async def test_the_log_and_the_counter_name_the_failed_check(
+    app, http, caplog, authorization_of, check
+):
+    caplog.set_level(logging.INFO, logger="infocap.authn")
+    authorization = authorization_of(http.keys)
+    response = await post(http, authorization, REGISTER, registration())
+    assert_unauthenticated(response)
+    assert app.state.runtime.authenticator.refusals == Counter({check: 1})
+    assert app.state.runtime.errors == Counter({"UNAUTHENTICATED": 1})
+    [record] = refusal_records(caplog)
+    message = record.getMessage()
+    assert f"the {check} check failed" in message
+    assert record.levelno == (logging.INFO if check == "missing" else logging.WARNING)
+    # Nothing of the token, nor of the person it names, reaches the log.
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    secrets = [part for part in (authorization or "").replace(".", " ").split() if len(part) > 8]
+    for secret in secrets:
+        assert secret not in logged
+    assert "Test Person" not in logged
+
+
+@pytest.mark.parametrize(("roles", "org"), FORBIDDEN_CASES)
+async def test_roles_that_do_not_fit_are_counted_as_the_roles_check(app, http, caplog, roles, org):
+    caplog.set_level(logging.INFO, logger="infocap.authn")
+    response = await post(http, bearer(http.keys.sign(claims(roles, org=org))), ME)
+    assert_refused(response, 403, "FORBIDDEN")
+    assert app.state.runtime.authenticator.refusals == Counter({"roles": 1})
+    [record] = refusal_records(caplog)
+    assert "the roles check failed" in record.getMessage()
+
+
+async def test_refusals_add_up_per_check_and_accepted_tokens_count_nothing(app, http, caplog):
+    caplog.set_level(logging.INFO, logger="infocap.authn")
+    await me(http, http.keys.sign(worker()))
+    assert app.state.runtime.authenticator.refusals == Counter()
+    assert refusal_records(caplog) == []
+    for _ in range(3):
+        assert_unauthenticated(await post(http, bearer(http.keys.sign(worker(aud="x"))), ME))
+    assert_unauthenticated(await post(http, None, ME))
+    assert app.state.runtime.authenticator.refusals == Counter({"audience": 3, "missing": 1})
+
+
+async def test_a_personal_identity_code_in_a_refused_token_is_not_logged(http, caplog):
+    caplog.set_level(logging.DEBUG)
+    pid = personal_id()
+    expired = http.keys.sign(claims("client", person=pid, iat=now() - 3600, exp=now() - 60))
+    assert_unauthenticated(await post(http, bearer(expired), ME))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert pid not in logged
+    assert expired not in logged
+    assert "the expiry check failed" in logged

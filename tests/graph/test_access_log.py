@@ -23,11 +23,12 @@ from tests.factories import (
 )
 from tests.support import principal
 
+# Within the default query cost (graph/cost.py): pages of 10 clients and 5 decisions.
 WIDE = """
 query($first: Int) { clients(first: $first) { edges { node {
   id name personalId address phone email redactions { field reason }
   plan { goals lifeSituation { economy { summary } health { summary } } }
-  decisions { edges { node { authority grounds calculation { amountCents } redactions { field reason } } } }
+  decisions(first: 5) { edges { node { authority grounds calculation { amountCents } redactions { field reason } } } }
   consents { seq }
 } } } }
 """
@@ -69,7 +70,7 @@ async def test_one_insert_and_one_consent_query_per_response(api):
     await clients_with_records(api, 6)
     who = principal("kela_handler", "kela")
     with statements(api) as seen:
-        data = await api.ok(who, WIDE, first=50)
+        data = await api.ok(who, WIDE, first=10)
     assert len(data["clients"]["edges"]) == 6
     inserts = [s for s in seen if s.lstrip().upper().startswith("INSERT INTO ACCESS_LOG")]
     assert len(inserts) == 1
@@ -87,10 +88,10 @@ async def test_casbin_is_asked_per_key_not_per_field_or_row(api):
     await clients_with_records(api, 3)
     policy = api.runtime.policy
     who = principal("kela_advisor", "kela")
-    await api.ok(who, WIDE, first=50)
+    await api.ok(who, WIDE, first=10)
     after_first = policy.enforcer_calls
     await clients_with_records(api, 5)
-    await api.ok(who, WIDE, first=50)
+    await api.ok(who, WIDE, first=10)
     assert policy.enforcer_calls == after_first, "more rows ask Casbin nothing new"
     assert after_first <= 18 * 4
 

@@ -346,3 +346,51 @@ def test_query_limits_come_from_the_environment():
         for bad in ("0", "-2", "many"):
             with pytest.raises(SettingsError, match=name):
                 load_settings({name: bad})
+
+
+# --- the edge's limits (docs/security.md) ------------------------------------------------
+
+EDGE_LIMITS = {
+    "INFOCAP_MAX_BODY_BYTES": ("max_body_bytes", 1048576),
+    "INFOCAP_MAX_QUERY_LENGTH": ("max_query_length", 32768),
+    "INFOCAP_MAX_QUERY_COST": ("max_query_cost", 10000),
+    "INFOCAP_RATE_READS_PER_PRINCIPAL": ("rate_reads_per_principal", 60),
+    "INFOCAP_RATE_READS_PER_ORGANISATION": ("rate_reads_per_organisation", 1200),
+    "INFOCAP_RATE_REGISTRATIONS_PER_PRINCIPAL": ("rate_registrations_per_principal", 60),
+    "INFOCAP_RATE_REGISTRATIONS_PER_ORGANISATION": ("rate_registrations_per_organisation", 1000),
+}
+
+
+def test_the_edge_limits_default_to_the_table():
+    settings = load_settings({})
+    for attribute, default in EDGE_LIMITS.values():
+        assert getattr(settings, attribute) == default, attribute
+    assert settings.operation_timeout == 10.0
+    blank = {name: " " for name in [*EDGE_LIMITS, "INFOCAP_OPERATION_TIMEOUT"]}
+    assert load_settings(blank) == settings
+
+
+def test_the_edge_limits_come_from_the_environment():
+    environ = {name: str(7 + i) for i, name in enumerate(EDGE_LIMITS)}
+    settings = load_settings(environ | {"INFOCAP_OPERATION_TIMEOUT": "2.5"})
+    for i, (attribute, _) in enumerate(EDGE_LIMITS.values()):
+        assert getattr(settings, attribute) == 7 + i, attribute
+    assert settings.operation_timeout == 2.5
+
+
+@pytest.mark.parametrize("name", list(EDGE_LIMITS))
+@pytest.mark.parametrize("value", ["0", "-3", "many", "1.5", "1e6"])
+def test_a_bad_edge_limit_is_refused_by_name(name, value):
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value})
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf", "-inf"])
+def test_a_bad_operation_timeout_is_refused(value):
+    with pytest.raises(SettingsError, match="INFOCAP_OPERATION_TIMEOUT"):
+        load_settings({"INFOCAP_OPERATION_TIMEOUT": value})
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("30", 30.0), ("0.25", 0.25), (" 5 ", 5.0)])
+def test_a_good_operation_timeout_is_taken(value, seconds):
+    assert load_settings({"INFOCAP_OPERATION_TIMEOUT": value}).operation_timeout == seconds
