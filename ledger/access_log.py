@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.enums import AccessAction, DataCategory
@@ -82,14 +82,15 @@ async def entries(
     session: AsyncSession,
     *,
     client_id: uuid.UUID,
-    organisation_id: str | None,
+    condition: ColumnElement[bool] | None,
     limit: int,
     before_id: int | None,
 ) -> list[AccessLogEntry]:
-    """A client's rows, newest first; only one organisation's when ``organisation_id``."""
+    """A client's rows, newest first; only those meeting ``condition`` when it is given
+    (the rows the caller may see, ``authz.rows``)."""
     query = select(AccessLogEntry).where(AccessLogEntry.client_id == client_id)
-    if organisation_id is not None:
-        query = query.where(AccessLogEntry.organisation_id == organisation_id)
+    if condition is not None:
+        query = query.where(condition)
     if before_id is not None:
         query = query.where(AccessLogEntry.id < before_id)
     return list(

@@ -3,7 +3,7 @@
 from schema.models.access_log import AccessLogEntry
 from schema.models.application import Application, InformationRequest
 from schema.models.attachment import Attachment, Blob
-from schema.models.client import Client, ContactPerson, DigitalProfile
+from schema.models.client import Client, ClientRelationship, ContactPerson, DigitalProfile
 from schema.models.consent import ConsentEvent, ConsentRule, LedgerHead
 from schema.models.decision import CalculationRow, Decision, DecisionAttachment, PaymentCommitment
 from schema.models.guardianship import Guardianship
@@ -18,6 +18,7 @@ __all__ = [
     "Blob",
     "CalculationRow",
     "Client",
+    "ClientRelationship",
     "ConsentEvent",
     "ConsentRule",
     "ContactPerson",
