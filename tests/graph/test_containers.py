@@ -223,7 +223,9 @@ def test_every_nesting_is_accounted_for_and_hides_nothing_the_matrix_allows():
     found = {(t, f): reached for t, f, reached in nestings()}
     assert set(found) == set(NESTINGS), "classify every new nesting in NESTINGS"
     for (type_name, field_name), how in NESTINGS.items():
-        field = schema.type_map[type_name].fields[field_name]  # type: ignore[union-attr]
+        owner = schema.type_map[type_name]
+        assert isinstance(owner, GraphQLObjectType)
+        field = owner.fields[field_name]
         kinds = {type(e) for e in _extensions(field)}
         if how == "container":
             assert kinds == {Container}, (type_name, field_name)
@@ -233,7 +235,9 @@ def test_every_nesting_is_accounted_for_and_hides_nothing_the_matrix_allows():
             outer = _category_of(field)
             assert outer is not None
             for nested in found[(type_name, field_name)]:
-                for inner in _guarded_categories(schema.type_map[nested]):  # type: ignore[arg-type]
+                nested_type = schema.type_map[nested]
+                assert isinstance(nested_type, GraphQLObjectType)
+                for inner in _guarded_categories(nested_type):
                     hidden = [
                         s for s in SUBJECTS if _may_allow(s, inner) and not _may_allow(s, outer)
                     ]
