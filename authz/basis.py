@@ -10,6 +10,13 @@ class Basis(StrEnum):
     STATUTORY = "STATUTORY"
     CONSENT = "CONSENT"
     DENY = "DENY"
+    REGISTRATION = "REGISTRATION"
+    """Not a policy basis: the access log's basis for registering a client, or opening a
+    client relationship with one (``docs/access.md``)."""
+
+
+# The bases a line of the policy file may name.
+POLICY_BASES = frozenset(Basis) - {Basis.REGISTRATION}
 
 
 class RedactionReason(StrEnum):

@@ -1,15 +1,16 @@
 """Loading what access decisions depend on, for a batch of clients at once.
 
 Three small queries per batch, whatever its size: the principal's active guardianships
-over these clients, the notices linking the principal's organisation to them, and the
-consent state of every one of them (one query on the ledger's projection).
+over these clients; the organisations with a client relationship with each of them,
+together (one UNION ALL) with the notices linking the principal's organisation to them;
+and the consent state of every one of them (one query on the ledger's projection).
 """
 
 import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import Boolean, ColumnElement, String, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.guard import ClientAccess
@@ -17,7 +18,7 @@ from authz.principal import COUNTY_ROLES, Principal
 from authz.relation import ClientFacts, subjects
 from ledger.service import load_states
 from schema.enums import GuardianshipKind, Role
-from schema.models import Client, Guardianship, Notice
+from schema.models import Client, ClientRelationship, Guardianship, Notice
 
 
 def active_guardianship(person: str, today: date) -> list[ColumnElement[bool]]:
@@ -44,19 +45,7 @@ async def load_access(
         )
         for ward_id, kind in rows:
             kinds.setdefault(ward_id, set()).add(kind)
-    parties: set[uuid.UUID] = set()
-    if principal.roles & COUNTY_ROLES and principal.organisation_id:
-        org = principal.organisation_id
-        parties = set(
-            await session.scalars(
-                select(Notice.client_id)
-                .where(
-                    Notice.client_id.in_(ids),
-                    or_(Notice.sender_id == org, Notice.recipient_id == org),
-                )
-                .distinct()
-            )
-        )
+    relationships, parties = await _relationships_and_notices(session, principal, ids)
     states = await load_states(session, ids)
     found: dict[uuid.UUID, ClientAccess] = {}
     for client in clients:
@@ -67,6 +56,35 @@ async def load_access(
             protected_identity=client.protected_identity,
             guardianships=frozenset(kinds.get(client.id, ())),
             notice_party=client.id in parties,
+            relationships=frozenset(relationships.get(client.id, ())),
         )
         found[client.id] = ClientAccess(facts, subjects(principal, facts), states[client.id])
     return found
+
+
+async def _relationships_and_notices(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> tuple[dict[uuid.UUID, set[str]], set[uuid.UUID]]:
+    """Every organisation with a client relationship with each client and, for county
+    staff, the clients their organisation sent or received a notice about: one statement."""
+    query = select(
+        ClientRelationship.client_id,
+        ClientRelationship.organisation_id,
+        literal(True, Boolean).label("relationship"),
+    ).where(ClientRelationship.client_id.in_(ids))
+    org = principal.organisation_id
+    if principal.roles & COUNTY_ROLES and org:
+        notices = select(Notice.client_id, literal(org, String), literal(False, Boolean)).where(
+            Notice.client_id.in_(ids), or_(Notice.sender_id == org, Notice.recipient_id == org)
+        )
+        rows = await session.execute(union_all(query, notices))
+    else:
+        rows = await session.execute(query)
+    relationships: dict[uuid.UUID, set[str]] = {}
+    parties: set[uuid.UUID] = set()
+    for client_id, organisation_id, is_relationship in rows:
+        if is_relationship:
+            relationships.setdefault(client_id, set()).add(organisation_id)
+        else:
+            parties.add(client_id)
+    return relationships, parties

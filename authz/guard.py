@@ -9,14 +9,14 @@ the request; every answer a resolver uses is recorded for the access log.
 
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from authz.basis import PRECEDENCE, Basis, RedactionReason
 from authz.errors import Forbidden
 from authz.policy import Policy, Rule
 from authz.principal import Principal
-from authz.relation import GUARDIAN_ECON, ClientFacts, Relation, Subject
+from authz.relation import GUARDIAN_ECON, ClientFacts, Relation, Subject, owns
 from ledger.access_log import AccessRecord
 from ledger.state import ConsentState, RowRef
 from schema.enums import AccessAction, DataCategory
@@ -38,7 +38,24 @@ class ClientAccess:
 
     @property
     def visible(self) -> bool:
+        """The client exists for the principal: it has a relation to them."""
         return bool(self.subjects)
+
+    @property
+    def is_self(self) -> bool:
+        """The principal is the client."""
+        return self.has(Relation.SELF)
+
+    @property
+    def is_guardian(self) -> bool:
+        """The principal is an active guardian of the client."""
+        return self.has(Relation.GUARDIAN)
+
+    @property
+    def audit_only(self) -> bool:
+        """The principal's only relation is ``AUDIT`` (a dpo): of the client's ledger and
+        log it sees only the rows of its own organisation's processing (``rows.py``)."""
+        return self.visible and all(s.relation == Relation.AUDIT for s in self.subjects)
 
     def has(self, relation: Relation) -> bool:
         return any(s.relation == relation for s in self.subjects)
@@ -52,6 +69,18 @@ class Decision:
     rule: Rule | None = None
     consent_seq: int | None = None
     prohibition_seq: int | None = None
+
+    @property
+    def knowable(self) -> bool:
+        """The field may be known of: shown, or withheld for a reason the caller may be
+        told (consent, protected identity). A row none of whose fields is knowable is left
+        out of its list, and a container none of whose fields is knowable is null."""
+        return self.allowed or self.reason != RedactionReason.NOT_PERMITTED
+
+    @property
+    def redaction(self) -> RedactionReason:
+        """Why the field is withheld (only asked of a denial)."""
+        return self.reason or RedactionReason.NOT_PERMITTED
 
 
 NOT_PERMITTED = Decision(False, reason=RedactionReason.NOT_PERMITTED)
@@ -195,6 +224,29 @@ class Guard:
         if not decision.allowed:
             raise Forbidden(f"the policy does not allow {action} on {obj} for this caller")
         return decision
+
+    def authorize_registration(self, organiser_id: str) -> Decision:
+        """Registering a client for ``organiser_id``, or opening the caller's organisation's
+        client relationship with one that exists: organiser staff for their own
+        organisation (``OWN``), Kela staff for any organiser; others ``Forbidden``."""
+        return self.authorize(
+            None,
+            "client",
+            "register",
+            category=DataCategory.IDENTITY,
+            own=owns(organiser_id, self.principal),
+        )
+
+    def record_registration(self, client_id: uuid.UUID, decision: Decision) -> None:
+        """The registration on the client's access log: a write on its own basis,
+        ``REGISTRATION``, naming the policy line that allowed it. The same row whether
+        the code was new or a client already."""
+        self.record(
+            client_id,
+            DataCategory.IDENTITY,
+            AccessAction.WRITE,
+            replace(decision, basis=Basis.REGISTRATION),
+        )
 
     # ---- the access log ------------------------------------------------------------------
 

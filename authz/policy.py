@@ -6,7 +6,7 @@ from pathlib import Path
 
 import casbin
 
-from authz.basis import Basis
+from authz.basis import POLICY_BASES, Basis
 
 HERE = Path(__file__).parent
 DEFAULT_MODEL = HERE / "model.conf"
@@ -34,7 +34,7 @@ class Policy:
     def __init__(self, model: Path = DEFAULT_MODEL, policy: Path = DEFAULT_POLICY) -> None:
         self.sha256 = hashlib.sha256(policy.read_bytes()).hexdigest()
         self._enforcer = casbin.Enforcer(str(model), str(policy), enable_log=False)
-        known = {b.value for b in Basis}
+        known = {b.value for b in POLICY_BASES}
         unknown = sorted({line[3] for line in self._enforcer.get_policy() if line[3] not in known})
         if unknown:
             raise ValueError(f"{policy.name} names unknown bases: {', '.join(unknown)}")

@@ -2,8 +2,9 @@
 
 A principal's roles become policy subjects only where the relation holds: ``client``
 only for the client themself, ``guardian`` only with an active guardianship (and then as
-``guardian:FULL`` or ``guardian:ECON``), county roles only for their organiser's clients
-and clients they sent or received a notice about, Kela roles and ``dpo`` for everyone.
+``guardian:FULL`` or ``guardian:ECON``), county roles only for clients their organisation
+has a client relationship with (the responsible organiser always has one) and clients it
+sent or received a notice about, Kela roles and ``dpo`` for everyone.
 """
 
 import uuid
@@ -29,7 +30,11 @@ GUARDIAN_ECON = "guardian:ECON"
 
 @dataclass(frozen=True)
 class ClientFacts:
-    """What the relation depends on, for one client and the asking principal."""
+    """What the relation depends on, for one client and the asking principal.
+
+    ``organiser_id`` is the responsible organiser, ``relationships`` every organisation
+    with an open client relationship (the responsible organiser's included);
+    ``guardianships`` and ``notice_party`` are the asking principal's."""
 
     client_id: uuid.UUID
     organiser_id: str
@@ -37,6 +42,11 @@ class ClientFacts:
     protected_identity: bool
     guardianships: frozenset[GuardianshipKind] = frozenset()
     notice_party: bool = False
+    relationships: frozenset[str] = frozenset()
+
+    def related(self, organisation_id: str | None) -> bool:
+        """The organisation has an open client relationship with the client."""
+        return organisation_id is not None and organisation_id in self.relationships
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,11 @@ class Subject:
     name: str
     relation: Relation | None
     role: Role
+
+
+def owns(organisation_id: str | None, principal: Principal) -> bool:
+    """The organisation is the principal's own (no organisation is nobody's)."""
+    return organisation_id is not None and organisation_id == principal.organisation_id
 
 
 def guardian_subjects(kinds: frozenset[GuardianshipKind]) -> list[str]:
@@ -72,7 +87,7 @@ def subjects(principal: Principal, facts: ClientFacts) -> tuple[Subject, ...]:
         elif role in KELA_ROLES:
             found.append(Subject(role.value, Relation.KELA, role))
         elif role in COUNTY_ROLES:
-            if principal.organisation_id == facts.organiser_id or facts.notice_party:
+            if facts.related(principal.organisation_id) or facts.notice_party:
                 found.append(Subject(role.value, Relation.COUNTY, role))
         elif role == Role.dpo:
             found.append(Subject(role.value, Relation.AUDIT, role))

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from authz.facts import active_guardianship
 from authz.principal import COUNTY_ROLES, KELA_ROLES, Principal
 from schema.enums import Role
-from schema.models import Client, Guardianship, Notice
+from schema.models import Client, ClientRelationship, Guardianship, Notice
 
 
 def visible_clients(principal: Principal, today: date) -> ColumnElement[bool]:
@@ -21,7 +21,13 @@ def visible_clients(principal: Principal, today: date) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     org = principal.organisation_id
     if roles & COUNTY_ROLES and org:
-        clauses.append(Client.organiser_id == org)
+        clauses.append(
+            Client.id.in_(
+                select(ClientRelationship.client_id).where(
+                    ClientRelationship.organisation_id == org
+                )
+            )
+        )
         clauses.append(
             Client.id.in_(
                 select(Notice.client_id).where(

@@ -5,29 +5,32 @@ applications) are fetched for all the clients of a response at once, a page per 
 with ``row_number() OVER (PARTITION BY client)``.
 """
 
+import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
+from authz import rows
 from authz.facts import load_access
 from authz.guard import ClientAccess
 from authz.principal import Principal
+from authz.rows import RowRule, Visible
 from graph.pagination import Page, PageArgs, cut
 from schema.base import Base
-from schema.enums import AttachmentKind, Authority
 from schema.models import (
     Application,
     Attachment,
     CalculationRow,
     Client,
+    ClientRelationship,
     ContactPerson,
     Decision,
     DecisionAttachment,
@@ -52,16 +55,13 @@ class ClientView:
 
 @dataclass(frozen=True)
 class PageKey:
-    """One parent's page: its id, the page arguments (``after`` already typed), and a
-    hashable filter the list's ``where`` function turns into SQL."""
+    """One parent's page: its id, the page arguments (``after`` already typed), and
+    which of its rows the caller may know of (``None``: all of them)."""
 
     parent: uuid.UUID
     first: int
     after: Any
-    filter: Hashable = None
-
-
-Where = Callable[[Any], ColumnElement[bool] | None]
+    visible: Visible | None = None
 
 
 class Loaders:
@@ -72,6 +72,9 @@ class Loaders:
         self.client = DataLoader[uuid.UUID, ClientView | None](self._clients)
         self.plan = DataLoader[uuid.UUID, PlanVersion | None](self._current_plans)
         self.digital_profile = DataLoader[uuid.UUID, DigitalProfile | None](self._digital_profiles)
+        self.relationships = self._children(
+            ClientRelationship, ClientRelationship.client_id, ClientRelationship.opened_at
+        )
         self.contact_persons = self._children(
             ContactPerson, ContactPerson.client_id, ContactPerson.organisation_id
         )
@@ -95,36 +98,39 @@ class Loaders:
             self._decision_attachments
         )
         self.notice_attachments = DataLoader[uuid.UUID, list[Attachment]](self._notice_attachments)
-        self.decisions = self._pages(
-            Decision,
-            Decision.client_id,
-            Decision.id,
-            descending=True,
-            where=decision_where(principal),
-        )
-        self.attachments = self._pages(
-            Attachment,
-            Attachment.client_id,
-            Attachment.id,
-            descending=True,
-            where=attachment_where(principal),
-        )
-        self.notices = self._pages(
-            Notice, Notice.client_id, Notice.id, descending=True, where=notice_where(principal)
-        )
-        self.applications = self._pages(
-            Application, Application.client_id, Application.id, descending=True
-        )
-        self.plan_versions = self._pages(
-            PlanVersion, PlanVersion.client_id, PlanVersion.version, descending=True
-        )
+        self.decisions = self._pages(rows.DECISION, Decision.client_id, Decision.id)
+        self.attachments = self._pages(rows.ATTACHMENT, Attachment.client_id, Attachment.id)
+        self.notices = self._pages(rows.NOTICE, Notice.client_id, Notice.id)
+        self.applications = self._pages(rows.APPLICATION, Application.client_id, Application.id)
+        self.plan_versions = self._pages(rows.PLAN, PlanVersion.client_id, PlanVersion.version)
+        self._by_id: dict[type[Base], DataLoader[uuid.UUID, Any]] = {}
+
+    def forget_client(self, client_id: uuid.UUID) -> None:
+        """Load the client afresh next time (after a write that changes its access)."""
+        with contextlib.suppress(KeyError):  # not loaded in this request
+            self.client.clear(client_id)
+
+    def row(self, model: type[M]) -> "DataLoader[uuid.UUID, M | None]":
+        """Rows of ``model`` by id (the rows other rows name), a query per batch."""
+        if model not in self._by_id:
+
+            async def load(ids: list[uuid.UUID]) -> list[M | None]:
+                key = model.__mapper__.primary_key[0]
+                found = {
+                    getattr(r, key.name): r
+                    for r in await self._session.scalars(select(model).where(key.in_(ids)))
+                }
+                return [found.get(i) for i in ids]
+
+            self._by_id[model] = DataLoader(load)
+        return cast("DataLoader[uuid.UUID, M | None]", self._by_id[model])
 
     # ---- clients and their access --------------------------------------------------------
 
     async def _clients(self, ids: list[uuid.UUID]) -> list[ClientView | None]:
-        rows = (await self._session.scalars(select(Client).where(Client.id.in_(ids)))).all()
-        access = await load_access(self._session, self._principal, rows, self._today)
-        by_id = {r.id: ClientView(r, access[r.id]) for r in rows}
+        found = (await self._session.scalars(select(Client).where(Client.id.in_(ids)))).all()
+        access = await load_access(self._session, self._principal, found, self._today)
+        by_id = {r.id: ClientView(r, access[r.id]) for r in found}
         return [by_id.get(i) for i in ids]
 
     async def _current_plans(self, client_ids: list[uuid.UUID]) -> list[PlanVersion | None]:
@@ -134,23 +140,23 @@ class Loaders:
             .group_by(PlanVersion.client_id)
             .subquery()
         )
-        rows = await self._session.scalars(
+        found = await self._session.scalars(
             select(PlanVersion).join(
                 latest,
                 (PlanVersion.client_id == latest.c.client_id)
                 & (PlanVersion.version == latest.c.version),
             )
         )
-        by_client = {r.client_id: r for r in rows}
+        by_client = {r.client_id: r for r in found}
         return [by_client.get(i) for i in client_ids]
 
     async def _digital_profiles(self, client_ids: list[uuid.UUID]) -> list[DigitalProfile | None]:
-        rows = await self._session.scalars(
+        found = await self._session.scalars(
             select(DigitalProfile)
             .where(DigitalProfile.client_id.in_(client_ids))
             .order_by(DigitalProfile.recorded_at, DigitalProfile.id)
         )
-        latest = {r.client_id: r for r in rows}
+        latest = {r.client_id: r for r in found}
         return [latest.get(i) for i in client_ids]
 
     # ---- children of a row ---------------------------------------------------------------
@@ -159,11 +165,11 @@ class Loaders:
         self, model: type[M], parent: InstrumentedAttribute[Any], order: InstrumentedAttribute[Any]
     ) -> DataLoader[uuid.UUID, list[M]]:
         async def load(parent_ids: list[uuid.UUID]) -> list[list[M]]:
-            rows = await self._session.scalars(
+            found = await self._session.scalars(
                 select(model).where(parent.in_(parent_ids)).order_by(order)
             )
             grouped: dict[uuid.UUID, list[M]] = defaultdict(list)
-            for row in rows:
+            for row in found:
                 grouped[getattr(row, parent.key)].append(row)
             return [grouped.get(i, []) for i in parent_ids]
 
@@ -175,14 +181,14 @@ class Loaders:
         owner: InstrumentedAttribute[Any],
         ids: list[uuid.UUID],
     ) -> list[list[Attachment]]:
-        rows = await self._session.execute(
+        found = await self._session.execute(
             select(owner, Attachment)
             .join(Attachment, Attachment.id == link.attachment_id)
             .where(owner.in_(ids))
             .order_by(Attachment.id)
         )
         grouped: dict[uuid.UUID, list[Attachment]] = defaultdict(list)
-        for owner_id, attachment in rows.tuples():
+        for owner_id, attachment in found.tuples():
             grouped[owner_id].append(attachment)
         return [grouped.get(i, []) for i in ids]
 
@@ -197,27 +203,24 @@ class Loaders:
     # ---- pages of children ---------------------------------------------------------------
 
     def _pages(
-        self,
-        model: type[M],
-        parent: InstrumentedAttribute[Any],
-        order: InstrumentedAttribute[Any],
-        *,
-        descending: bool,
-        where: Where | None = None,
-    ) -> DataLoader[PageKey, Page[M]]:
-        async def load(keys: list[PageKey]) -> list[Page[M]]:
-            groups: dict[tuple[int, Any, Hashable], list[uuid.UUID]] = defaultdict(list)
+        self, rule: RowRule, parent: InstrumentedAttribute[Any], order: InstrumentedAttribute[Any]
+    ) -> DataLoader[PageKey, Page[Any]]:
+        """Pages of a client's found, newest first; found the caller may not know of are
+        left out in SQL (``rule.where``), so pages stay full."""
+
+        async def load(keys: list[PageKey]) -> list[Page[Any]]:
+            groups: dict[tuple[int, Any, Visible | None], list[uuid.UUID]] = defaultdict(list)
             for key in keys:
-                groups[(key.first, key.after, key.filter)].append(key.parent)
-            pages: dict[PageKey, Page[M]] = {}
-            for (first, after, filter_), parents in groups.items():
-                condition = None if where is None else where(filter_)
-                rows = await self._page_rows(
-                    model, parent, order, descending, parents, first, after, condition
+                groups[(key.first, key.after, key.visible)].append(key.parent)
+            pages: dict[PageKey, Page[Any]] = {}
+            for (first, after, visible), parents in groups.items():
+                condition = None if visible is None else rule.where(self._principal, visible)
+                found = await self._page_rows(
+                    rule.model, parent, order, True, parents, first, after, condition
                 )
                 for parent_id in parents:
-                    pages[PageKey(parent_id, first, after, filter_)] = cut(
-                        rows.get(parent_id, []), PageArgs(first, after)
+                    pages[PageKey(parent_id, first, after, visible)] = cut(
+                        found.get(parent_id, []), PageArgs(first, after)
                     )
             return [pages[k] for k in keys]
 
@@ -225,7 +228,7 @@ class Loaders:
 
     async def _page_rows(
         self,
-        model: type[M],
+        model: type[Base],
         parent: InstrumentedAttribute[Any],
         order: InstrumentedAttribute[Any],
         descending: bool,
@@ -233,7 +236,7 @@ class Loaders:
         first: int,
         after: Any,
         condition: ColumnElement[bool] | None,
-    ) -> dict[uuid.UUID, list[M]]:
+    ) -> dict[uuid.UUID, list[Any]]:
         conditions: list[ColumnElement[bool]] = [parent.in_(parents)]
         if condition is not None:
             conditions.append(condition)
@@ -246,72 +249,7 @@ class Loaders:
         result = await self._session.scalars(
             select(row).where(ranked.c.n <= first + 1).order_by(ranked.c.n)
         )
-        grouped: dict[uuid.UUID, list[M]] = defaultdict(list)
+        grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
         for item in result:
             grouped[getattr(item, parent.key)].append(item)
         return grouped
-
-
-def _own(column: InstrumentedAttribute[Any], org: str | None, own: bool) -> ColumnElement[bool]:
-    """Rows of the caller's organisation (``own``) or the others (a NULL owner is not own)."""
-    if org is None:
-        return false() if own else true()
-    return column == org if own else or_(column.is_(None), column != org)
-
-
-def _any_of(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
-    return or_(*conditions) if conditions else false()
-
-
-def decision_where(principal: Principal) -> Where:
-    """Filter: a frozenset of visible (authority, own) classes; ``None`` for all rows."""
-    org = principal.organisation_id
-
-    def where(classes: frozenset[tuple[Authority, bool]] | None) -> ColumnElement[bool] | None:
-        if classes is None:
-            return None
-        return _any_of(
-            [
-                and_(Decision.authority == a, _own(Decision.issuer_id, org, own))
-                for a, own in classes
-            ]
-        )
-
-    return where
-
-
-def attachment_where(principal: Principal) -> Where:
-    """Filter: a frozenset of visible (health, own) classes; ``None`` for all rows."""
-    org = principal.organisation_id
-    health_kind = Attachment.kind == AttachmentKind.MEDICAL_STATEMENT
-
-    def where(classes: frozenset[tuple[bool, bool]] | None) -> ColumnElement[bool] | None:
-        if classes is None:
-            return None
-        return _any_of(
-            [
-                and_(
-                    health_kind if health else not_(health_kind),
-                    _own(Attachment.uploaded_by_org, org, own),
-                )
-                for health, own in classes
-            ]
-        )
-
-    return where
-
-
-def notice_where(principal: Principal) -> Where:
-    """Filter: a frozenset of visible ``own`` values (the caller's organisation sent or
-    received the notice); ``None`` for all rows."""
-    org = principal.organisation_id
-    own = false() if org is None else or_(Notice.sender_id == org, Notice.recipient_id == org)
-
-    def where(classes: frozenset[bool] | None) -> ColumnElement[bool] | None:
-        if classes is None or classes == {True, False}:
-            return None
-        if not classes:
-            return false()
-        return own if True in classes else not_(own)
-
-    return where

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, literal_column, select
+from sqlalchemy import ColumnElement, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.enums import AccessAction, DataCategory
@@ -82,14 +82,15 @@ async def entries(
     session: AsyncSession,
     *,
     client_id: uuid.UUID,
-    organisation_id: str | None,
+    condition: ColumnElement[bool] | None,
     limit: int,
     before_id: int | None,
 ) -> list[AccessLogEntry]:
-    """A client's rows, newest first; only one organisation's when ``organisation_id``."""
+    """A client's rows, newest first; only those meeting ``condition`` when it is given
+    (the rows the caller may see, ``authz.rows``)."""
     query = select(AccessLogEntry).where(AccessLogEntry.client_id == client_id)
-    if organisation_id is not None:
-        query = query.where(AccessLogEntry.organisation_id == organisation_id)
+    if condition is not None:
+        query = query.where(condition)
     if before_id is not None:
         query = query.where(AccessLogEntry.id < before_id)
     return list(
@@ -98,9 +99,8 @@ async def entries(
 
 
 # A registration as the access log holds it: the registering caller's allowed WRITE of the
-# client's IDENTITY under the policy's ``client, register`` line. The fixed predicate is
-# written as literals, so that PostgreSQL can use the partial indexes made for it.
-REGISTRATION_RULE = "%, client, register, %"
+# client's IDENTITY on the basis ``REGISTRATION`` (``Guard.record_registration``). The
+# fixed predicate is written as literals, so that PostgreSQL can use its partial indexes.
 _IDENTITY_WRITE = (
     AccessLogEntry.action == literal_column("'WRITE'"),
     AccessLogEntry.category == literal_column("'IDENTITY'"),
@@ -119,7 +119,7 @@ async def registrations(
     query = select(func.count(), func.min(AccessLogEntry.at)).where(
         *_IDENTITY_WRITE,
         AccessLogEntry.allowed.is_(True),
-        AccessLogEntry.policy_rule.like(REGISTRATION_RULE),
+        AccessLogEntry.basis == literal_column("'REGISTRATION'"),
         AccessLogEntry.at >= since,
     )
     if subject is not None:

@@ -46,6 +46,7 @@ def grant_body(
     method: str,
     evidence_attachment_id: str | None,
     known_organisations: Collection[str],
+    note: str | None = None,
 ) -> dict[str, Any]:
     if valid_until is not None and valid_until <= valid_from:
         raise InvalidEvent("valid until must be after valid from")
@@ -59,6 +60,7 @@ def grant_body(
         "validUntil": None if valid_until is None else format_time(valid_until),
         "method": _method(method),
         "evidenceAttachmentId": evidence_attachment_id,
+        "note": None if note is None else note.strip() or None,
     }
 
 

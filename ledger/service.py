@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.chain import GENESIS, event_bytes, make_event, parse_time
@@ -225,19 +225,15 @@ async def events(
     session: AsyncSession,
     client_id: uuid.UUID,
     *,
-    organisation_id: str | None,
+    condition: ColumnElement[bool] | None,
     limit: int,
     after_seq: int | None,
 ) -> list[ConsentEvent]:
-    """A client's events in seq order; only those recorded by or concerning
-    ``organisation_id`` when it is given (a dpo's view)."""
+    """A client's events in seq order; only those meeting ``condition`` when it is given
+    (the events the caller may see, ``authz.rows``)."""
     query = select(ConsentEvent).where(ConsentEvent.client_id == client_id)
-    if organisation_id is not None:
-        query = query.where(
-            or_(
-                ConsentEvent.actor_org == organisation_id, ConsentEvent.party_org == organisation_id
-            )
-        )
+    if condition is not None:
+        query = query.where(condition)
     if after_seq is not None:
         query = query.where(ConsentEvent.seq > after_seq)
     return list((await session.scalars(query.order_by(ConsentEvent.seq).limit(limit))).all())

@@ -12,6 +12,14 @@ from typing import Any
 
 from ledger.chain import parse_time
 from ledger.errors import EventConflict
+from schema.enums import ConsentMethod
+
+
+def self_recorded(method: str | None, recorder: str | None, grantee: str | None) -> bool:
+    """A grant recorded as given orally by someone of the grantee organisation itself: the
+    organisation vouches for its own permission, so the grant is shown as self-recorded
+    (``docs/ledger.md``). Derived from the event (method, actor, grantee), never stored."""
+    return method == ConsentMethod.ORAL.value and recorder is not None and recorder == grantee
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,10 @@ class Grant:
     ended_seq: int | None = None
     ended_at: datetime | None = None
     recorded_by: str | None = None
+
+    @property
+    def self_recorded(self) -> bool:
+        return self_recorded(self.method, self.recorded_by, self.grantee)
 
     def in_force(self, at: datetime) -> bool:
         recorded = self.recorded_at <= at and (self.ended_at is None or at < self.ended_at)

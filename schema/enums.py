@@ -182,6 +182,16 @@ class RowType(StrEnum):
     NOTICE = "NOTICE"
 
 
+class RelationshipOrigin(StrEnum):
+    """How a client relationship was opened."""
+
+    RESPONSIBLE = "RESPONSIBLE"
+    """As the client's responsible organiser: registering a new client, or a change of
+    organiser (and every client's first relationship, recorded by migration 0002)."""
+    REGISTRATION = "REGISTRATION"
+    """By registering a personal identity code that already was a client."""
+
+
 class AccessAction(StrEnum):
     READ = "READ"
     WRITE = "WRITE"

@@ -1,13 +1,17 @@
 """Typed factories: data made through the API, as callers make it."""
 
+import io
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from starlette.datastructures import Headers, UploadFile
+
 from authz.principal import Principal
 from graph.domain.personal_id import make
-from schema.enums import Language
-from schema.models import Client
+from schema.enums import ConsentEventType, Language
+from schema.models import Client, ConsentEvent
 from tests.support import Api, principal
 
 KELA_HANDLER = principal("kela_handler", "kela", name="Kaisa Käsittelijä")
@@ -38,6 +42,7 @@ async def register(api: Api, who: Principal = PIRKANMAA_WORKER, **fields: Any) -
         "address": "Hämeenkatu 1, Tampere",
         "phone": "+358 40 123 4567",
         "email": "aino@example.fi",
+        "purpose": "Toimeentulotuen asiakkuus",
     } | fields
     out = await api.ok(who, REGISTER, input=data)
     return str(out["registerClient"]["id"])
@@ -145,11 +150,39 @@ async def send_notice(
 GRANT = """
 mutation($input: ConsentGrantInput!) { grantConsent(input: $input) { id seq type hash } }
 """
+INFORMED = """
+mutation($c: ID!) { recordInformed(clientId: $c, textVersion: "2026-1", channel: "kela.fi") { seq } }
+"""
+
+
+async def was_informed(api: Api, client_id: str) -> bool:
+    async with api.runtime.sessions() as session:
+        found = await session.scalar(
+            select(ConsentEvent.seq).where(
+                ConsentEvent.client_id == uuid.UUID(client_id),
+                ConsentEvent.type == ConsentEventType.INFORMED,
+            )
+        )
+    return found is not None
+
+
+async def inform(api: Api, who: Principal, client_id: str) -> int:
+    """The client was told how their data is shared (a grant needs this first)."""
+    out = await api.ok(who, INFORMED, c=client_id)
+    return int(out["recordInformed"]["seq"])
 
 
 async def grant(
-    api: Api, who: Principal, client_id: str, grantee: str, categories: list[str], **changes: Any
+    api: Api,
+    who: Principal,
+    client_id: str,
+    grantee: str,
+    categories: list[str],
+    **changes: Any,
 ) -> int:
+    """A grant, preceded (the client's first time) by an INFORMED event recorded by ``who``."""
+    if not await was_informed(api, client_id):
+        await inform(api, who, client_id)
     data = {
         "clientId": client_id,
         "granteeId": grantee,
@@ -191,3 +224,29 @@ def client_row(
         registered_at=at,
         registered_by_org="wc-pirkanmaa",
     )
+
+
+UPLOAD = """
+mutation($input: AttachmentInput!, $file: Upload!) { uploadAttachment(input: $input, file: $file) { id } }
+"""
+
+
+async def upload(
+    api: Api,
+    who: Principal,
+    client_id: str,
+    kind: str = "OTHER",
+    filename: str = "suostumus.pdf",
+    **links: Any,
+) -> str:
+    """An attachment, uploaded as the multipart request would hand it to the resolver."""
+    content = b"%PDF-1.4 " + filename.encode() + uuid.uuid4().hex.encode()
+    file = UploadFile(
+        io.BytesIO(content),
+        filename=filename,
+        size=len(content),
+        headers=Headers({"content-type": "application/pdf"}),
+    )
+    data = {"clientId": client_id, "kind": kind} | links
+    out = await api.ok(who, UPLOAD, input=data, file=file)
+    return str(out["uploadAttachment"]["id"])

@@ -148,3 +148,18 @@ def test_nothing_refers_to_the_shared_folder() -> None:
             offenders += [f"{path.relative_to(ROOT)}: {s}" for s in FORBIDDEN if s in text]
     assert scanned > 50
     assert offenders == []
+
+
+# The policy's questions have names in authz/ (Decision.knowable, ClientAccess.audit_only,
+# the row rules of authz/rows.py): nothing outside authz/ asks them by hand.
+POLICY_INTERNALS = ("Relation.", "RedactionReason.NOT_PERMITTED", ".subjects", "import Relation")
+
+
+def test_only_authz_inspects_relations_reasons_and_subjects() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}: {needle}"
+        for path in _python_files(ROOT / "graph")
+        for needle in POLICY_INTERNALS
+        if needle in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -14,8 +14,11 @@ system, and stores the new cursor after each page: a sync that stops half-way re
 where it stopped and reads nothing twice.
 
 ``record-decision`` records a supplementary decision under the system's own external
-id. It is idempotent: after a timeout or an internal error it sends the same request
-again, and a repeat returns the decision already recorded.
+id. It is idempotent: the request for an external id is written to the outbox folder
+(``INFOCAP_OUTBOX``, default ``.county-sync-outbox``) before it is first sent, and every
+later attempt — a retry after a timeout or an internal error, or a run of the command
+again — sends exactly that request, so a repeat returns the decision already recorded
+(a request built anew, with a new ``decidedAt``, would be other content: ``CONFLICT``).
 
 Exit codes: 0 done; 2 the request is wrong and a retry will not help (BAD_USER_INPUT,
 FORBIDDEN, NOT_FOUND, validation); 3 CONFLICT (look at what is recorded, then decide);
@@ -118,7 +121,25 @@ def sync(client: httpx.Client, cursor_file: Path) -> int:
 
 
 def record_decision(client: httpx.Client, client_id: str, external_id: str) -> int:
-    decision = {
+    outbox = Path(os.environ.get("INFOCAP_OUTBOX", ".county-sync-outbox"))
+    kept = outbox / f"{external_id}.json"
+    if kept.exists():
+        decision = json.loads(kept.read_text(encoding="utf-8"))
+    else:
+        decision = new_decision(client_id, external_id)
+        outbox.mkdir(parents=True, exist_ok=True)
+        temporary = kept.with_suffix(".tmp")
+        temporary.write_text(json.dumps(decision, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(kept)
+    recorded = call(client, RECORD_DECISION, input=decision)["recordDecision"]
+    print(f"decision {recorded['id']} recorded as {recorded['externalId']}")
+    print(json.dumps(recorded, ensure_ascii=False))
+    return 0
+
+
+def new_decision(client_id: str, external_id: str) -> dict[str, Any]:
+    """The decision as the county's own system holds it (here: made up, decided now)."""
+    return {
         "clientId": client_id,
         "kind": "SUPPLEMENTARY",
         "externalId": external_id,
@@ -128,10 +149,6 @@ def record_decision(client: httpx.Client, client_id: str, external_id: str) -> i
         "grounds": "Lääkekulut",
         "calculation": [{"type": "EXPENSE", "description": "Lääkkeet", "amountCents": 12_000}],
     }
-    recorded = call(client, RECORD_DECISION, input=decision)["recordDecision"]
-    print(f"decision {recorded['id']} recorded as {recorded['externalId']}")
-    print(json.dumps(recorded, ensure_ascii=False))
-    return 0
 
 
 def main(argv: list[str]) -> int:

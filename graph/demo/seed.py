@@ -164,6 +164,7 @@ class Seeder:
         self.clock = clock
         self.random = random.Random(2017)  # noqa: S311  (synthetic data, not secrets)
         self.serial = 0
+        self.informed: set[str] = set()
 
     def code(self, born: date) -> str:
         self.serial += 1
@@ -194,11 +195,25 @@ class Seeder:
             digital_profile=DigitalProfileInput(
                 has_equipment=self.random.random() > 0.2, has_skills=self.random.random() > 0.3
             ),
+            purpose="Toimeentulotuen asiakkuus",
             **extra,
         )
         view = await self.do(worker(organiser), lambda ctx: clients.register(ctx, data))
         self.later(1)
         return str(view.row.id), code
+
+    async def relationship(self, code: str, name: str, organiser: str, purpose: str) -> None:
+        """``organiser``'s staff register a code that already is a client: it opens
+        their client relationship, and changes nothing of the client's."""
+        data = RegisterClientInput(
+            personal_id=code,
+            name=name,
+            language=Language.FI,
+            organiser_id=ID(organiser),
+            purpose=purpose,
+        )
+        await self.do(worker(organiser), lambda ctx: clients.register(ctx, data))
+        self.later(1)
 
     async def plan(
         self, client_id: str, organiser: str, *, health: str = "Uniongelmia, lääkitys aloitettu."
@@ -376,12 +391,26 @@ class Seeder:
         categories: list[DataCategory],
         method: ConsentMethod = ConsentMethod.ELECTRONIC,
     ) -> int:
+        """A grant, after the client was told how their data is shared (once per client);
+        a written one recorded by staff with the signed form as its evidence."""
+        if client_id not in self.informed:
+            await self.do(
+                who,
+                lambda ctx: consents.informed(ctx, client_id, "2026-1", "kela.fi/tietosuoja"),
+            )
+            self.informed.add(client_id)
+        evidence = None
+        if method == ConsentMethod.WRITTEN:
+            evidence = await self.attachment(
+                who, client_id, AttachmentKind.OTHER, "suostumuslomake.pdf"
+            )
         data = ConsentGrantInput(
             client_id=ID(client_id),
             grantee_id=ID(grantee),
             categories=categories,
             purpose="Toimeentulotuen käsittely",
             method=method,
+            evidence_attachment_id=None if evidence is None else ID(evidence),
         )
         event = await self.do(who, lambda ctx: consents.grant(ctx, data))
         self.later(1)
@@ -425,6 +454,10 @@ async def seed(runtime: Runtime, clock: DemoClock) -> Seeded | None:
     await s.notice(aino, "wc-pirkanmaa", NoticeType.CONCERN_NOTICE, 1, NoticeStatus.IN_PROGRESS)
     await s.notice(aino, "wc-pirkanmaa", NoticeType.PLAN_SHARED, 2, NoticeStatus.RECEIVED)
     await s.notice(aino, "wc-lappi", NoticeType.APPLICATION_TRANSFER, 3, NoticeStatus.SENT)
+    # Aino is moving north: Lapland's social work opens its own client relationship.
+    await s.relationship(
+        aino_code, "Aino Virtanen", "wc-lappi", "Asiakas muuttaa Lappiin: toimeentulotuen jatko"
+    )
 
     protected, _ = await s.client(
         "helsinki",

@@ -2,8 +2,7 @@ import uuid
 
 import strawberry
 
-from authz.basis import RedactionReason
-from authz.relation import Relation
+from authz import rows
 from graph.context import Info
 from graph.pagination import cut, int_key, page_args
 from graph.services import consents
@@ -11,7 +10,7 @@ from graph.services.lookup import client_view
 from graph.types.connection import Connection, connection, empty_connection
 from graph.types.consent import ConsentEvent, ConsentGrantInput, ProhibitionInput
 from ledger.service import events
-from schema.enums import ConsentMethod, DataCategory
+from schema.enums import ConsentMethod
 from schema.models import ConsentEvent as ConsentEventRow
 
 
@@ -29,19 +28,19 @@ async def consent_ledger(
     view = await ctx.loaders.client.load(key)
     if view is None or not view.access.visible:
         return empty_connection()
-    if ctx.guard.decide(view.access, DataCategory.CONSENT).reason == RedactionReason.NOT_PERMITTED:
+    rule = rows.CONSENT_EVENT
+    visible = rule.visible(ctx.guard, view.access)
+    if not visible.classes:
         return empty_connection()
-    after_seq = int_key(args.after)
-    audit_only = all(s.relation == Relation.AUDIT for s in view.access.subjects)
-    rows = await events(
+    found = await events(
         ctx.session,
         key,
-        organisation_id=ctx.principal.organisation_id if audit_only else None,
+        condition=rule.where(ctx.principal, visible),
         limit=args.first + 1,
-        after_seq=after_seq,
+        after_seq=int_key(args.after),
     )
     return connection(
-        "ledger", cut(rows, args), lambda r: ConsentEvent.from_row(r, view.access), lambda r: r.seq
+        "ledger", cut(found, args), lambda r: ConsentEvent.from_row(r, view.access), lambda r: r.seq
     )
 
 

@@ -4,7 +4,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from authz.basis import RedactionReason
+from authz import rows
 from authz.errors import Forbidden
 from graph.context import Context
 from graph.live import NoticeEventRef
@@ -13,7 +13,6 @@ from graph.types.notice import Notice
 from graph.types.notice_event import NoticeEvent
 from graph.unit_of_work import finish
 from graph.websocket import Connection
-from schema.enums import DataCategory
 from schema.models import Notice as NoticeRow
 from schema.models import NoticeMove as NoticeMoveRow
 
@@ -63,8 +62,6 @@ async def _event(ctx: Context, ref: NoticeEventRef) -> NoticeEvent | None:
     view = await ctx.loaders.client.load(row.client_id)
     if view is None or not view.access.visible:
         return None
-    own = ctx.principal.organisation_id in (row.sender_id, row.recipient_id)
-    decision = ctx.guard.decide(view.access, DataCategory.NOTICE, own=own)
-    if decision.reason == RedactionReason.NOT_PERMITTED:
+    if not rows.NOTICE.knowable(ctx.guard, view.access, row):
         return None
     return NoticeEvent.build(Notice.from_row(row, view.access, ctx), move, ctx)

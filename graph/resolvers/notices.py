@@ -13,7 +13,6 @@ from graph.services.lookup import client_view
 from graph.types.attachment import Attachment, AttachmentInput
 from graph.types.connection import Connection, connection, empty_connection
 from graph.types.contact import ContactPersonInput
-from graph.types.guarding import Scope
 from graph.types.notice import Notice, NoticeInput
 from schema.enums import NoticeOutcome, NoticeStatus, NoticeType
 from schema.models import Notice as NoticeRow
@@ -109,4 +108,4 @@ async def upload_attachment(info: Info, input: AttachmentInput, file: Upload) ->
     ctx = info.context
     row = await attachments.upload(ctx, input, file)  # type: ignore[arg-type]
     view = await client_view(ctx, row.client_id)
-    return Attachment.from_row(row, Scope(view.access), ctx)
+    return Attachment.from_row(row, view.access, ctx)

@@ -12,7 +12,6 @@ from graph.types.application import (
     UrgencyInput,
 )
 from graph.types.decision import Decision, DecisionInput
-from graph.types.guarding import Scope
 from graph.types.plan import Plan, PlanInput
 from schema.enums import ApplicationStatus
 from schema.models import Application as ApplicationRow
@@ -24,12 +23,12 @@ async def save_plan(
     """Save a new version; ``expectedVersion`` is the version edited (none for the first)."""
     row = await plans.save(info.context, str(client_id), input, expected_version)
     view = await client_view(info.context, row.client_id)
-    return Plan.from_row(row, Scope(view.access), info.context)
+    return Plan.from_row(row, view.access, info.context)
 
 
 async def _application(info: Info, row: ApplicationRow) -> Application:
     view = await client_view(info.context, row.client_id)
-    return Application.from_row(row, Scope(view.access), info.context)
+    return Application.from_row(row, view.access, info.context)
 
 
 async def record_application(info: Info, input: ApplicationInput) -> Application:

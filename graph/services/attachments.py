@@ -6,16 +6,14 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from authz.basis import RedactionReason
+from authz import rows
 from authz.errors import Forbidden
 from graph.context import Context
 from graph.domain import media_types
 from graph.errors import BadUserInput, NotFound, PayloadTooLarge
 from graph.services.lookup import client_view, parse_id
-from graph.types.attachment import AttachmentInput, attachment_category
-from ledger.state import RowRef
+from graph.types.attachment import AttachmentInput
 from schema.db import insert_if_absent
-from schema.enums import RowType
 from schema.models import Application, Attachment, Blob, Decision, Notice, PlanVersion
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -76,7 +74,7 @@ async def _check_link(
 async def upload(ctx: Context, data: AttachmentInput, file: Upload) -> Attachment:
     view = await client_view(ctx, data.client_id)
     decision = ctx.guard.authorize(
-        view.access, "attachment", "upload", category=attachment_category(data.kind)
+        view.access, "attachment", "upload", category=rows.attachment_category(data.kind)
     )
     content = await read_limited(file, ctx.runtime.settings.max_upload_bytes)
     media_type = media_type_of(content, data.media_type or file.content_type)
@@ -126,14 +124,14 @@ async def readable(ctx: Context, attachment_id: str) -> tuple[Attachment, bytes]
     view = None if row is None else await ctx.loaders.client.load(row.client_id)
     if row is None or view is None or not view.access.visible:
         raise NotFound("no such attachment")
-    own = row.uploaded_by_org is not None and row.uploaded_by_org == ctx.principal.organisation_id
+    rule = rows.ATTACHMENT
     decision = ctx.guard.check(
         view.access,
-        attachment_category(row.kind),
-        own=own,
-        row=RowRef(RowType.ATTACHMENT.value, str(row.id)),
+        rule.category(row),
+        own=rule.own(row, ctx.principal, view.access),
+        row=rule.ref(row),
     )
-    if decision.reason == RedactionReason.NOT_PERMITTED:
+    if not decision.knowable:
         raise NotFound("no such attachment")
     if not decision.allowed:
         raise Forbidden(f"the attachment is withheld: {decision.reason}")

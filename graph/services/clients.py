@@ -1,14 +1,24 @@
-"""Registering clients and keeping their details."""
+"""Registering clients, opening client relationships, and keeping clients' details.
+
+Registering a personal identity code that already is a client is not an error: it opens
+the caller's organisation's client relationship with that client (Kela staff, related
+to every client anyway, only record the act). The answer is the same either way — the
+client as the caller now sees it — so that registering never tells whether someone is a
+client; the act is accountable instead, on the client's access log with the basis
+``REGISTRATION`` and its stated purpose on the relationship (``docs/access.md``).
+"""
 
 import re
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 
 from graph.context import Context
 from graph.domain import personal_id
-from graph.errors import BadUserInput, Conflict
+from graph.errors import BadUserInput
 from graph.loaders import ClientView
 from graph.services.lookup import client_view, known_organisation, text
 from graph.types.client_inputs import DigitalProfileInput, RegisterClientInput, UpdateClientInput
@@ -16,8 +26,8 @@ from graph.types.contact import ContactPersonInput
 from ledger.service import start_chain
 from schema.base import new_id
 from schema.db import insert_if_absent
-from schema.enums import AccessAction, DataCategory, OrganisationType
-from schema.models import Client, ContactPerson, DigitalProfile
+from schema.enums import DataCategory, OrganisationType, RelationshipOrigin
+from schema.models import Client, ClientRelationship, ContactPerson, DigitalProfile
 
 ORGANISER_TYPES = (OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -45,17 +55,45 @@ def _email(value: str | None) -> str | None:
 
 
 async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
-    allowed = ctx.guard.authorize(None, "client", "register", category=DataCategory.IDENTITY)
-    code = parse_personal_id(data.personal_id)
-    client_id = new_id()
+    """Register a client, or open the caller's organisation's relationship with the client
+    the code already belongs to; either way the same answer (see the module's docstring)."""
+    organiser = _organiser(ctx, str(data.organiser_id))
+    decision = ctx.guard.authorize_registration(organiser)
+    purpose = text(data.purpose, "purpose", limit=1000, required=True)
+    values = _client_values(ctx, data, organiser)
+    if await insert_if_absent(ctx.session, Client, values, ["personal_id"]):
+        client_id: uuid.UUID = values["id"]
+        await start_chain(ctx.session, client_id)
+        if data.digital_profile is not None:
+            _record_profile(ctx, client_id, data.digital_profile)
+        await _open_relationship(ctx, client_id, organiser, RelationshipOrigin.RESPONSIBLE, purpose)
+    else:
+        # The code is a client's already: nothing of theirs is overwritten.
+        existing = await ctx.session.scalar(
+            select(Client.id).where(Client.personal_id == values["personal_id"])
+        )
+        if existing is None:
+            raise LookupError("the client that won the race is not there")
+        client_id = existing
+        org = ctx.principal.organisation_id
+        if org is not None and ctx.organisations[org].type in ORGANISER_TYPES:
+            await _open_relationship(ctx, client_id, org, RelationshipOrigin.REGISTRATION, purpose)
+    ctx.guard.record_registration(client_id, decision)
+    await ctx.session.flush()
+    ctx.loaders.forget_client(client_id)
+    return await client_view(ctx, client_id)
+
+
+def _client_values(ctx: Context, data: RegisterClientInput, organiser: str) -> dict[str, Any]:
+    """A new client's row, every field checked (whether or not the code is new)."""
     name = text(data.name, "name", limit=200, required=True) or ""
-    values = {
-        "id": client_id,
-        "personal_id": code,
+    return {
+        "id": new_id(),
+        "personal_id": parse_personal_id(data.personal_id),
         "name": name,
         "search_name": name.casefold(),
         "language": data.language,
-        "organiser_id": _organiser(ctx, str(data.organiser_id)),
+        "organiser_id": organiser,
         "address": text(data.address, "address", limit=400),
         "phone": text(data.phone, "phone", limit=64),
         "email": _email(data.email),
@@ -64,15 +102,53 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
         "registered_at": ctx.now,
         "registered_by_org": ctx.principal.organisation_id,
     }
-    if not await insert_if_absent(ctx.session, Client, values, ["personal_id"]):
-        raise Conflict("a client with this personal identity code is already registered")
-    await start_chain(ctx.session, client_id)
-    # On record as the caller's write: the registration rate limit counts these rows.
-    ctx.guard.record(client_id, DataCategory.IDENTITY, AccessAction.WRITE, allowed)
-    if data.digital_profile is not None:
-        _record_profile(ctx, client_id, data.digital_profile)
-    await ctx.session.flush()
-    return await client_view(ctx, client_id)
+
+
+async def _open_relationship(
+    ctx: Context,
+    client_id: uuid.UUID,
+    organisation_id: str,
+    origin: RelationshipOrigin,
+    purpose: str | None,
+) -> bool:
+    """Open ``organisation_id``'s client relationship unless it is open already; the
+    responsible organiser's is opened as ``RESPONSIBLE``. True if it was opened now."""
+    return await insert_if_absent(
+        ctx.session,
+        ClientRelationship,
+        {
+            "client_id": client_id,
+            "organisation_id": organisation_id,
+            "responsible": origin == RelationshipOrigin.RESPONSIBLE,
+            "origin": origin,
+            "opened_at": ctx.now,
+            "opened_by_sub": ctx.principal.subject,
+            "opened_by_org": ctx.principal.organisation_id,
+            "purpose": purpose,
+        },
+        ["client_id", "organisation_id"],
+    )
+
+
+async def _hand_over(ctx: Context, client_id: uuid.UUID, organiser: str) -> None:
+    """Make ``organiser`` the client's responsible organiser: the previous one keeps its
+    relationship, no longer responsible; the new one's is opened, or marked responsible."""
+    await ctx.session.execute(
+        sql_update(ClientRelationship)
+        .where(ClientRelationship.client_id == client_id, ClientRelationship.responsible)
+        .values(responsible=False)
+    )
+    if not await _open_relationship(
+        ctx, client_id, organiser, RelationshipOrigin.RESPONSIBLE, None
+    ):
+        await ctx.session.execute(
+            sql_update(ClientRelationship)
+            .where(
+                ClientRelationship.client_id == client_id,
+                ClientRelationship.organisation_id == organiser,
+            )
+            .values(responsible=True)
+        )
 
 
 async def update(ctx: Context, client_id: str, data: UpdateClientInput) -> ClientView:
@@ -84,7 +160,10 @@ async def update(ctx: Context, client_id: str, data: UpdateClientInput) -> Clien
     if data.language is not None:
         row.language = data.language
     if data.organiser_id is not None:
-        row.organiser_id = _organiser(ctx, str(data.organiser_id))
+        organiser = _organiser(ctx, str(data.organiser_id))
+        if organiser != row.organiser_id:
+            await _hand_over(ctx, row.id, organiser)
+            row.organiser_id = organiser
     if data.address is not None:
         row.address = text(data.address, "address", limit=400)
     if data.phone is not None:

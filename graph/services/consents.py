@@ -3,27 +3,32 @@
 Who may write: the client; a FULL guardian; an ECON guardian for the categories its
 read column admits (GUARDIANSHIP); and staff, who *record* what the client gave on
 paper or orally (method WRITTEN or ORAL; the grantor is still the client).
+
+A grant's safeguards (``docs/ledger.md``): the client was informed first (an INFORMED
+event earlier in the chain); a WRITTEN grant recorded by staff names its evidence, an
+attachment of the client's; an ORAL grant recorded for the recorder's own organisation
+(self-recorded) carries a note. Each refusal appends nothing.
 """
 
+import uuid
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from authz import rows
 from authz.errors import Forbidden
-from authz.relation import Relation
 from graph.context import Context
-from graph.errors import BadUserInput
+from graph.errors import BadUserInput, Conflict
 from graph.loaders import ClientView
 from graph.services.lookup import client_view, parse_id, text
-from graph.types.attachment import attachment_category
 from graph.types.consent import ConsentGrantInput, ProhibitionInput
-from graph.types.decision import CATEGORIES
 from ledger import events
 from ledger.service import CLIENT_GRANTOR, Actor, append, guardian_grantor
+from ledger.state import self_recorded
 from schema.enums import ConsentEventType, ConsentMethod, DataCategory, RowType
-from schema.models import Application, Attachment, ConsentEvent, Decision, Notice
+from schema.models import Attachment, ConsentEvent
 
 ALL_CATEGORIES = [c.value for c in DataCategory]
 STAFF_METHODS = (ConsentMethod.WRITTEN, ConsentMethod.ORAL)
@@ -47,11 +52,11 @@ def _author(
 
     The client and guardians decide for themselves; staff record, with WRITTEN or ORAL."""
     access = view.access
-    if access.has(Relation.SELF) or access.has(Relation.GUARDIAN):
+    if _decides_themself(view):
         ctx.guard.authorize(
             access, "consent", action, category=DataCategory.CONSENT, categories=categories
         )
-        if access.has(Relation.SELF):
+        if access.is_self:
             return CLIENT_GRANTOR
         return guardian_grantor(ctx.principal.person or "")
     # Staff have no "decide" line in the policy: an ELECTRONIC write by staff is refused
@@ -69,6 +74,11 @@ def _author(
             "on paper or orally (method WRITTEN or ORAL)"
         ) from error
     return CLIENT_GRANTOR
+
+
+def _decides_themself(view: ClientView) -> bool:
+    """The client, or a guardian, decides; anyone else (staff) records."""
+    return view.access.is_self or view.access.is_guardian
 
 
 async def _append(
@@ -95,16 +105,16 @@ async def grant(ctx: Context, data: ConsentGrantInput) -> ConsentEvent:
     view = await client_view(ctx, data.client_id)
     categories = [c.value for c in data.categories]
     grantor = _author(ctx, view, data.method, categories)
-    evidence = None
-    if data.evidence_attachment_id is not None:
-        evidence = parse_id(data.evidence_attachment_id, "evidenceAttachmentId")
-        owner = await ctx.session.scalar(
-            select(Attachment.client_id).where(Attachment.id == evidence)
+    grantee = str(data.grantee_id)
+    evidence = await _evidence(ctx, view, data)
+    note = text(data.note, "note", limit=4000)
+    if self_recorded(data.method.value, ctx.principal.organisation_id, grantee) and note is None:
+        raise BadUserInput(
+            "an ORAL grant recorded for your own organisation needs a note: who gave it, "
+            "when and how"
         )
-        if owner != view.row.id:
-            raise BadUserInput("evidenceAttachmentId names no attachment of this client's")
     body = events.grant_body(
-        grantee=str(data.grantee_id),
+        grantee=grantee,
         categories=categories,
         purpose=text(data.purpose, "purpose", limit=1000, required=True) or "",
         valid_from=_aware(data.valid_from or ctx.now, "validFrom"),
@@ -112,8 +122,45 @@ async def grant(ctx: Context, data: ConsentGrantInput) -> ConsentEvent:
         method=data.method.value,
         evidence_attachment_id=None if evidence is None else str(evidence),
         known_organisations=ctx.organisations,
+        note=note,
     )
+    if not await _informed(ctx, view):
+        raise Conflict(
+            "the client has not been informed of how their data is shared: record that "
+            "first (recordInformed), then the grant"
+        )
     return await _append(ctx, view, ConsentEventType.GRANT, body, grantor)
+
+
+async def _evidence(ctx: Context, view: ClientView, data: ConsentGrantInput) -> uuid.UUID | None:
+    """The grant's evidence attachment: an attachment of this client's, and required
+    when staff record a WRITTEN grant."""
+    if data.evidence_attachment_id is None:
+        if data.method == ConsentMethod.WRITTEN and not _decides_themself(view):
+            raise BadUserInput(
+                "a WRITTEN grant recorded by staff names its evidence: evidenceAttachmentId, "
+                "the signed form uploaded as an attachment of the client's"
+            )
+        return None
+    evidence = parse_id(data.evidence_attachment_id, "evidenceAttachmentId")
+    owner = await ctx.session.scalar(select(Attachment.client_id).where(Attachment.id == evidence))
+    if owner != view.row.id:
+        raise BadUserInput("evidenceAttachmentId names no attachment of this client's")
+    return evidence
+
+
+async def _informed(ctx: Context, view: ClientView) -> bool:
+    """The client's chain holds an INFORMED event (events are only ever added, so what
+    was true when checked stays true)."""
+    found = await ctx.session.scalar(
+        select(ConsentEvent.seq)
+        .where(
+            ConsentEvent.client_id == view.row.id,
+            ConsentEvent.type == ConsentEventType.INFORMED,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def withdraw(
@@ -184,25 +231,11 @@ async def _row_category(
         raise BadUserInput(
             "a row target needs rowType (APPLICATION, DECISION, ATTACHMENT, NOTICE) and rowId"
         )
-    key = parse_id(row_id, "rowId")
-    kind = RowType(row_type)
-    if kind == RowType.APPLICATION:
-        application = await ctx.session.get(Application, key)
-        if application is not None and application.client_id == view.row.id:
-            return DataCategory.APPLICATION
-    elif kind == RowType.DECISION:
-        decision = await ctx.session.get(Decision, key)
-        if decision is not None and decision.client_id == view.row.id:
-            return CATEGORIES[decision.authority][0]
-    elif kind == RowType.ATTACHMENT:
-        attachment = await ctx.session.get(Attachment, key)
-        if attachment is not None and attachment.client_id == view.row.id:
-            return attachment_category(attachment.kind)
-    elif kind == RowType.NOTICE:
-        notice = await ctx.session.get(Notice, key)
-        if notice is not None and notice.client_id == view.row.id:
-            return DataCategory.NOTICE
-    raise BadUserInput("rowId names no row of this client's")
+    rule = rows.BY_ROW_TYPE[RowType(row_type)]
+    row = await ctx.session.get(rule.model, parse_id(row_id, "rowId"))
+    if row is None or getattr(row, "client_id", None) != view.row.id:
+        raise BadUserInput("rowId names no row of this client's")
+    return rule.category(row)
 
 
 def _aware(moment: datetime, what: str) -> datetime:

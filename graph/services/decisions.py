@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from authz import rows
 from graph.context import Context
 from graph.domain.fingerprint import fingerprint
 from graph.errors import BadUserInput, Conflict
 from graph.services import auto_notices
 from graph.services.lookup import client_view, fetch, parse_id, text
-from graph.types.decision import DecisionInput, decision_category
+from graph.types.decision import DecisionInput
 from schema.base import new_id
 from schema.db import insert_if_absent
 from schema.enums import Authority, DecisionKind, OrganisationType
@@ -106,7 +107,10 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
     view = await client_view(ctx, data.client_id)
     authority = authority_of(ctx.principal.organisation_type)
     ctx.guard.authorize(
-        view.access, f"decision:{authority.value}", "record", category=decision_category(authority)
+        view.access,
+        f"decision:{authority.value}",
+        "record",
+        category=rows.decision_category(authority),
     )
     _check(data, authority)
     issuer = ctx.principal.organisation_id

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from authz.basis import RedactionReason
+from authz import rows
 from authz.errors import Forbidden
 from graph.context import Context
 from graph.domain.fingerprint import fingerprint
@@ -212,11 +212,7 @@ async def visible_notice(ctx: Context, notice_id: str) -> tuple[Notice, ClientVi
     view = None if row is None else await ctx.loaders.client.load(row.client_id)
     if row is None or view is None or not view.access.visible:
         raise NotFound("no such notice")
-    own = ctx.principal.organisation_id in (row.sender_id, row.recipient_id)
-    if (
-        ctx.guard.decide(view.access, DataCategory.NOTICE, own=own).reason
-        == RedactionReason.NOT_PERMITTED
-    ):
+    if not rows.NOTICE.knowable(ctx.guard, view.access, row):
         raise NotFound("no such notice")
     return row, view
 
@@ -244,7 +240,7 @@ async def move(
         "notice",
         action,
         category=DataCategory.NOTICE,
-        own=owner == ctx.principal.organisation_id,
+        own=rows.owns(owner, ctx.principal),
     )
     if worker is not None and to != NoticeStatus.IN_PROGRESS:
         raise BadUserInput("a responsible worker is named when the notice goes IN_PROGRESS")

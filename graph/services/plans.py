@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from authz import rows
 from graph.context import Context
 from graph.errors import Conflict
 from graph.services.lookup import client_view, fetch, known_organisation, text
@@ -78,7 +79,7 @@ async def save(
         "plan",
         "save",
         category=DataCategory.PLAN,
-        own=organiser == ctx.principal.organisation_id,
+        own=rows.organiser_owns(view.access.facts, ctx.principal),
     )
     content = content_of(ctx, data)
     current = await ctx.session.scalar(

@@ -4,26 +4,15 @@ from datetime import date, datetime
 
 import strawberry
 
-from authz.principal import Principal
+from authz import rows
+from authz.guard import ClientAccess
 from graph.context import Context, Info
 from graph.types.guarding import Redaction, Scope, guarded, guarded_resolver, redactions_field
-from ledger.state import RowRef
-from schema.enums import (
-    ApplicationChannel,
-    ApplicationStatus,
-    DataCategory,
-    OrganisationType,
-    RowType,
-)
+from schema.enums import ApplicationChannel, ApplicationStatus, DataCategory
 from schema.models import Application as ApplicationRow
 from schema.models import InformationRequest as InformationRequestRow
 
 APPLICATION = DataCategory.APPLICATION
-
-
-def kela_owns(_: object, principal: Principal) -> bool:
-    """Applications are Kela's: ``OWN`` holds for Kela's staff."""
-    return principal.organisation_type == OrganisationType.KELA
 
 
 @strawberry.type
@@ -67,18 +56,14 @@ class Application:
 
     @guarded_resolver(APPLICATION, description="Kela's requests for more information.")
     async def information_requests(self, info: Info) -> list[InformationRequest] | None:
-        rows = await info.context.loaders.information_requests.load(self.row.id)
-        return [InformationRequest.from_row(r) for r in rows]
+        found = await info.context.loaders.information_requests.load(self.row.id)
+        return [InformationRequest.from_row(r) for r in found]
 
     @classmethod
-    def from_row(cls, row: ApplicationRow, scope: Scope, ctx: Context) -> "Application":
+    def from_row(cls, row: ApplicationRow, access: ClientAccess, ctx: Context) -> "Application":
         return cls(
             id=strawberry.ID(str(row.id)),
-            scope=Scope(
-                scope.access,
-                own=kela_owns(row, ctx.principal),
-                row=RowRef(RowType.APPLICATION.value, str(row.id)),
-            ),
+            scope=Scope.of(rows.APPLICATION, row, access, ctx.principal),
             row=row,
             external_id=row.external_id,
             received_at=row.received_at,

@@ -1,27 +1,48 @@
-"""Attachments: metadata guarded by the row's category, content served by the download route."""
+"""Attachments: metadata guarded by the row's category, content served by the download route.
+
+The rows an attachment is linked to (an application, a decision, a plan version, a
+notice) are named only to a caller who may know of that row."""
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import strawberry
 
-from graph.context import Context
-from graph.types.guarding import Redaction, Scope, guarded_by_row, redactions_field
+from authz import rows
+from authz.guard import ClientAccess
+from authz.rows import RowRule
+from graph.context import Context, Info
+from graph.types.guarding import (
+    Link,
+    Redaction,
+    Scope,
+    guarded_by_row,
+    guarded_resolver_by_row,
+    knowable_row,
+    redactions_field,
+)
 from graph.types.organisation import Organisation
-from ledger.state import RowRef
-from schema.enums import AttachmentKind, DataCategory, RowType
+from schema.enums import AttachmentKind, DataCategory
 from schema.models import Attachment as AttachmentRow
 
 
-def attachment_category(kind: AttachmentKind) -> DataCategory:
-    if kind == AttachmentKind.MEDICAL_STATEMENT:
-        return DataCategory.HEALTH_ATTACHMENT
-    return DataCategory.ATTACHMENT
-
-
 def _category(attachment: Any) -> DataCategory:
-    return attachment_category(attachment.row.kind)
+    return rows.ATTACHMENT.category(attachment.row)
+
+
+def _link(rule: RowRule, column: str) -> Link:
+    async def known(attachment: Any, info: strawberry.Info) -> bool:
+        return await knowable_row(
+            info, attachment.scope.access, rule, getattr(attachment.row, column)
+        )
+
+    return known
+
+
+def _id(value: uuid.UUID | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
 
 
 @strawberry.type(
@@ -45,21 +66,29 @@ class Attachment:
     )
     uploaded_by_role: str | None = guarded_by_row(_category)
     download_url: str | None = guarded_by_row(_category)
-    application_id: strawberry.ID | None = guarded_by_row(_category)
-    decision_id: strawberry.ID | None = guarded_by_row(_category)
-    plan_id: strawberry.ID | None = guarded_by_row(_category)
-    notice_id: strawberry.ID | None = guarded_by_row(_category)
+
+    @guarded_resolver_by_row(_category, link=_link(rows.APPLICATION, "application_id"))
+    async def application_id(self) -> strawberry.ID | None:
+        return _id(self.row.application_id)
+
+    @guarded_resolver_by_row(_category, link=_link(rows.DECISION, "decision_id"))
+    async def decision_id(self) -> strawberry.ID | None:
+        return _id(self.row.decision_id)
+
+    @guarded_resolver_by_row(_category, link=_link(rows.PLAN, "plan_version_id"))
+    async def plan_id(self) -> strawberry.ID | None:
+        return _id(self.row.plan_version_id)
+
+    @guarded_resolver_by_row(_category, link=_link(rows.NOTICE, "notice_id"))
+    async def notice_id(self) -> strawberry.ID | None:
+        return _id(self.row.notice_id)
 
     @classmethod
-    def from_row(cls, row: AttachmentRow, scope: Scope, ctx: Context) -> "Attachment":
+    def from_row(cls, row: AttachmentRow, access: ClientAccess, ctx: Context) -> "Attachment":
         org = row.uploaded_by_org
         return cls(
             id=strawberry.ID(str(row.id)),
-            scope=Scope(
-                scope.access,
-                own=org is not None and org == ctx.principal.organisation_id,
-                row=RowRef(RowType.ATTACHMENT.value, str(row.id)),
-            ),
+            scope=Scope.of(rows.ATTACHMENT, row, access, ctx.principal),
             row=row,
             kind=row.kind,
             filename=row.filename,
@@ -70,15 +99,19 @@ class Attachment:
             uploaded_by=None if org is None else Organisation.from_record(ctx.organisations[org]),
             uploaded_by_role=row.uploaded_by_role,
             download_url=f"/attachments/{row.id}",
-            application_id=_id(row.application_id),
-            decision_id=_id(row.decision_id),
-            plan_id=_id(row.plan_version_id),
-            notice_id=_id(row.notice_id),
         )
 
 
-def _id(value: uuid.UUID | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(str(value))
+def knowable_attachments(
+    found: Iterable[AttachmentRow], access: ClientAccess, info: Info
+) -> list[Attachment]:
+    """The attachments of a link list (a decision's, a notice's) the caller may know of."""
+    ctx = info.context
+    return [
+        Attachment.from_row(r, access, ctx)
+        for r in found
+        if rows.ATTACHMENT.knowable(ctx.guard, access, r)
+    ]
 
 
 @strawberry.input

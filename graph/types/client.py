@@ -1,29 +1,30 @@
 """The client: identity, contact, and every list about them, each field guarded."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from authz.basis import RedactionReason
-from authz.guard import ClientAccess, Guard
+from authz import rows
+from authz.guard import ClientAccess
 from authz.principal import Principal
-from authz.relation import Relation
+from authz.rows import RowRule
 from graph.context import Context, Info
 from graph.loaders import ClientView, PageKey
 from graph.pagination import Page, PageArgs, cut, int_key, page_args, uuid_key
 from graph.types.access_log import AccessLogConnection, AccessLogEntry
-from graph.types.application import Application, kela_owns
-from graph.types.attachment import Attachment, attachment_category
+from graph.types.application import Application
+from graph.types.attachment import Attachment
 from graph.types.connection import Connection, connection, empty_connection
 from graph.types.consent import ConsentGrant, ConsentProhibition
 from graph.types.contact import ContactPerson
-from graph.types.decision import CATEGORIES, Decision
+from graph.types.decision import Decision
 from graph.types.guarding import (
     Redaction,
     Scope,
+    container_resolver,
     guarded,
     guarded_resolver,
     redactions_field,
@@ -33,8 +34,9 @@ from graph.types.notice import Notice
 from graph.types.organisation import Organisation
 from graph.types.plan import Plan
 from ledger.access_log import entries
-from schema.enums import AttachmentKind, Authority, DataCategory, GuardianshipKind, Language
+from schema.enums import Authority, DataCategory, GuardianshipKind, Language, RelationshipOrigin
 from schema.models import Client as ClientRow
+from schema.models import ClientRelationship as ClientRelationshipRow
 from schema.models import Guardianship as GuardianshipRow
 
 T = TypeVar("T")
@@ -43,17 +45,12 @@ PLAN = DataCategory.PLAN
 CONTACT = DataCategory.CONTACT
 
 
-def organiser_owns(client: Any, principal: Principal) -> bool:
-    """The plan and contact persons are the organiser's: ``OWN`` holds for its staff."""
-    return bool(client.row.organiser_id == principal.organisation_id)
+def _organiser_owns(client: Any, principal: Principal) -> bool:
+    return rows.organiser_owns(client.access.facts, principal)
 
 
-def _shown(
-    guard: Guard, access: ClientAccess, categories: Iterable[DataCategory], own: bool
-) -> bool:
-    return any(
-        guard.decide(access, c, own=own).reason != RedactionReason.NOT_PERMITTED for c in categories
-    )
+def _kela_owns(_client: Any, principal: Principal) -> bool:
+    return rows.kela_owns(principal)
 
 
 @strawberry.type
@@ -85,6 +82,34 @@ class Guardianship:
             active=row.valid_from <= today
             and (row.valid_until is None or today <= row.valid_until),
             guardian_personal_id=row.guardian_personal_id,
+        )
+
+
+@strawberry.type(
+    description="An organiser's client relationship with the client: the basis of its staff's "
+    "access. The responsible organiser always has one."
+)
+class ClientRelationship:
+    organisation: Organisation
+    responsible: bool = strawberry.field(description="The client's responsible organiser.")
+    origin: RelationshipOrigin = strawberry.field(
+        description="RESPONSIBLE: as the responsible organiser; REGISTRATION: by registering "
+        "a personal identity code that already was a client."
+    )
+    opened_at: datetime
+    opened_by_organisation: Organisation
+    purpose: str | None = strawberry.field(description="The purpose stated when it was opened.")
+
+    @classmethod
+    def from_row(cls, row: ClientRelationshipRow, ctx: Context) -> "ClientRelationship":
+        orgs = ctx.organisations
+        return cls(
+            organisation=Organisation.from_record(orgs[row.organisation_id]),
+            responsible=row.responsible,
+            origin=row.origin,
+            opened_at=row.opened_at,
+            opened_by_organisation=Organisation.from_record(orgs[row.opened_by_org]),
+            purpose=row.purpose,
         )
 
 
@@ -131,11 +156,6 @@ class Client:
     def access(self) -> ClientAccess:
         return self.scope.access
 
-    @property
-    def _audit_only(self) -> bool:
-        """A dpo sees only the rows of their own organisation's processing."""
-        return all(s.relation == Relation.AUDIT for s in self.access.subjects)
-
     @guarded_resolver(IDENTITY, description="Digital equipment and skills, as last recorded.")
     async def digital_profile(self, info: Info) -> DigitalProfile | None:
         row = await info.context.loaders.digital_profile.load(self.row.id)
@@ -157,25 +177,35 @@ class Client:
 
     @guarded_resolver(IDENTITY)
     async def guardianships(self, info: Info) -> list[Guardianship] | None:
-        rows = await info.context.loaders.guardianships.load(self.row.id)
-        return [Guardianship.from_row(r, self.access, info.context.today) for r in rows]
+        found = await info.context.loaders.guardianships.load(self.row.id)
+        return [Guardianship.from_row(r, self.access, info.context.today) for r in found]
 
     @guarded_resolver(
-        PLAN, own=organiser_owns, description="The client's counterpart in each organisation."
+        IDENTITY,
+        description="The organisers with a client relationship with the client, the "
+        "responsible one among them.",
+    )
+    async def relationships(self, info: Info) -> list[ClientRelationship] | None:
+        found = await info.context.loaders.relationships.load(self.row.id)
+        return [ClientRelationship.from_row(r, info.context) for r in found]
+
+    @guarded_resolver(
+        PLAN, own=_organiser_owns, description="The client's counterpart in each organisation."
     )
     async def contact_persons(self, info: Info) -> list[ContactPerson] | None:
-        rows = await info.context.loaders.contact_persons.load(self.row.id)
-        return [ContactPerson.from_row(r, info.context.organisations) for r in rows]
+        found = await info.context.loaders.contact_persons.load(self.row.id)
+        return [ContactPerson.from_row(r, info.context.organisations) for r in found]
 
-    @guarded_resolver(
-        PLAN, own=organiser_owns, description="The current version of the shared plan."
+    @container_resolver(
+        description="The current version of the shared plan: a container, present when one "
+        "of its fields may be known of; each field is guarded by its own category."
     )
     async def plan(self, info: Info) -> Plan | None:
         row = await info.context.loaders.plan.load(self.row.id)
-        return None if row is None else Plan.from_row(row, self.scope, info.context)
+        return None if row is None else Plan.from_row(row, self.access, info.context)
 
     @guarded_resolver(
-        PLAN, own=organiser_owns, description="Every version of the plan, newest first."
+        PLAN, own=_organiser_owns, description="Every version of the plan, newest first."
     )
     async def plan_history(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -186,10 +216,10 @@ class Client:
             PageKey(self.row.id, args.first, after_version)
         )
         return connection(
-            "plan", page, lambda r: Plan.from_row(r, self.scope, info.context), lambda r: r.version
+            "plan", page, lambda r: Plan.from_row(r, self.access, info.context), lambda r: r.version
         )
 
-    @guarded_resolver(DataCategory.APPLICATION, own=kela_owns, description="Newest first.")
+    @guarded_resolver(DataCategory.APPLICATION, own=_kela_owns, description="Newest first.")
     async def applications(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Application] | None:
@@ -200,37 +230,29 @@ class Client:
         return connection(
             "application",
             page,
-            lambda r: Application.from_row(r, self.scope, info.context),
+            lambda r: Application.from_row(r, self.access, info.context),
             lambda r: r.id,
         )
 
     async def _rows(
         self,
         info: Info,
-        kind: str,
+        rule: RowRule,
         loader: DataLoader[PageKey, Page[Any]],
         first: int | None,
         after: str | None,
-        classes: frozenset[Any],
         node: Callable[[Any], T],
+        kinds: tuple[Any, ...] | None = None,
     ) -> Connection[T]:
-        """A page of a list whose rows guard themselves. ``classes`` are the kinds of row
-        (by category and ownership) the caller may see a field of; the others are left
-        out in SQL, so pages stay full."""
+        """A page of a list whose rows guard themselves. Rows the caller may not know of
+        are left out in SQL, so pages stay full."""
+        kind = rule.name.lower()
         args = page_args(kind, first, after)
-        if not classes:
+        visible = rule.visible(info.context.guard, self.access, kinds)
+        if not visible.classes:
             return empty_connection()
-        page = await loader.load(PageKey(self.row.id, args.first, uuid_key(args.after), classes))
+        page = await loader.load(PageKey(self.row.id, args.first, uuid_key(args.after), visible))
         return connection(kind, page, node, lambda r: r.id)
-
-    def _classes(self, info: Info, categories: dict[Any, list[DataCategory]]) -> frozenset[Any]:
-        guard = info.context.guard
-        return frozenset(
-            (key, own)
-            for key, of in categories.items()
-            for own in (True, False)
-            if _shown(guard, self.access, of, own)
-        )
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def decisions(
@@ -240,66 +262,59 @@ class Client:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Decision] | None:
-        wanted = {a: list(CATEGORIES[a]) for a in Authority if authority in (None, a)}
         return await self._rows(
             info,
-            "decision",
+            rows.DECISION,
             info.context.loaders.decisions,
             first,
             after,
-            self._classes(info, wanted),
             lambda r: Decision.from_row(r, self.access, info.context),
+            kinds=None if authority is None else (authority,),
         )
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def attachments(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Attachment] | None:
-        by_health = {
-            True: [attachment_category(AttachmentKind.MEDICAL_STATEMENT)],
-            False: [attachment_category(AttachmentKind.OTHER)],
-        }
         return await self._rows(
             info,
-            "attachment",
+            rows.ATTACHMENT,
             info.context.loaders.attachments,
             first,
             after,
-            self._classes(info, by_health),
-            lambda r: Attachment.from_row(r, self.scope, info.context),
+            lambda r: Attachment.from_row(r, self.access, info.context),
         )
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def notices(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Notice] | None:
-        notice = {None: [DataCategory.NOTICE, DataCategory.NOTICE_DETAIL]}
-        own = frozenset(own for _, own in self._classes(info, notice))
         return await self._rows(
             info,
-            "notice",
+            rows.NOTICE,
             info.context.loaders.notices,
             first,
             after,
-            own,
             lambda r: Notice.from_row(r, self.access, info.context),
         )
 
     @guarded_resolver(DataCategory.CONSENT, description="The grants in the client's ledger.")
     def consents(self, info: Info) -> list[ConsentGrant] | None:
-        grants = self.access.consent.grants
-        if self._audit_only:
-            org = info.context.principal.organisation_id
-            grants = tuple(g for g in grants if org in (g.grantee, g.recorded_by))
-        return [ConsentGrant.from_grant(g, self.access, info.context) for g in grants]
+        guard = info.context.guard
+        return [
+            ConsentGrant.from_grant(g, self.access, info.context)
+            for g in self.access.consent.grants
+            if rows.CONSENT_RULE.knowable(guard, self.access, g)
+        ]
 
     @guarded_resolver(DataCategory.CONSENT, description="The prohibitions in the client's ledger.")
     def prohibitions(self, info: Info) -> list[ConsentProhibition] | None:
-        items = self.access.consent.prohibitions
-        if self._audit_only:
-            org = info.context.principal.organisation_id
-            items = tuple(p for p in items if org in (p.organisation, p.recorded_by))
-        return [ConsentProhibition.from_prohibition(p, self.access, info.context) for p in items]
+        guard = info.context.guard
+        return [
+            ConsentProhibition.from_prohibition(p, self.access, info.context)
+            for p in self.access.consent.prohibitions
+            if rows.CONSENT_RULE.knowable(guard, self.access, p)
+        ]
 
     @guarded_resolver(
         DataCategory.ACCESS_LOG, description="Who accessed the client's data; newest first."
@@ -310,14 +325,15 @@ class Client:
         ctx = info.context
         args = page_args("access", first, after)
         after_id = int_key(args.after)
-        rows = await entries(
+        rule = rows.ACCESS_LOG_ENTRY
+        found = await entries(
             ctx.session,
             client_id=self.row.id,
-            organisation_id=ctx.principal.organisation_id if self._audit_only else None,
+            condition=rule.where(ctx.principal, rule.visible(ctx.guard, self.access)),
             limit=args.first + 1,
             before_id=after_id,
         )
-        page = cut(rows, PageArgs(args.first, args.after))
+        page = cut(found, PageArgs(args.first, args.after))
         return connection(
             "access",
             page,

@@ -12,12 +12,19 @@ class DigitalProfileInput:
     has_skills: bool
 
 
-@strawberry.input
+@strawberry.input(
+    description="Registers a client; for a code that already is a client, opens the caller's "
+    "organisation's client relationship with them instead (nothing of theirs is overwritten). "
+    "The answer is the same either way."
+)
 class RegisterClientInput:
     personal_id: str
     name: str
     language: Language
     organiser_id: strawberry.ID
+    purpose: str = strawberry.field(
+        description="Why the client is registered, or the relationship opened: on record."
+    )
     address: str | None = None
     phone: str | None = None
     email: str | None = None

@@ -1,20 +1,67 @@
 """The consent ledger's events, and the grants and prohibitions they add up to."""
 
 import json
+import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from authz import rows
 from authz.guard import ClientAccess
-from graph.context import Context
-from graph.types.guarding import Redaction, Scope, guarded, redactions_field
+from authz.rows import RowRule
+from graph.context import Context, Info
+from graph.types.guarding import (
+    Redaction,
+    Scope,
+    guarded,
+    guarded_resolver,
+    knowable_row,
+    redactions_field,
+)
 from graph.types.organisation import Organisation
-from ledger.state import Grant, Prohibition
-from schema.enums import ConsentEventType, ConsentMethod, DataCategory
+from ledger.state import Grant, Prohibition, RowRef, self_recorded
+from schema.enums import ConsentEventType, ConsentMethod, DataCategory, RowType
 from schema.models import ConsentEvent as ConsentEventRow
 
 CONSENT = DataCategory.CONSENT
+ROW_TYPES = frozenset(r.value for r in RowType)
+Named = tuple[RowRule, uuid.UUID | None]
+"""A row an event or a prohibition names: its type's rules and its id (``None`` for an id
+that is not one, which names nothing the caller may know of)."""
+
+
+def _named_row(ref: RowRef | None) -> Named | None:
+    if ref is None:
+        return None
+    rule = rows.BY_ROW_TYPE.get(RowType(ref.type)) if ref.type in ROW_TYPES else None
+    if rule is None:
+        return None
+    try:
+        return rule, uuid.UUID(ref.id)
+    except ValueError:
+        return rule, None
+
+
+def _named_by_event(event: Mapping[str, Any]) -> Named | None:
+    """The row an event's body names: a grant's evidence attachment, a row prohibition's
+    target."""
+    body = event["body"]
+    if event["type"] == ConsentEventType.GRANT and body.get("evidenceAttachmentId"):
+        return _named_row(RowRef(RowType.ATTACHMENT.value, body["evidenceAttachmentId"]))
+    target = body.get("target") if event["type"] == ConsentEventType.PROHIBIT else None
+    if target is not None and target.get("kind") == "ROW":
+        return _named_row(RowRef(target["rowType"], target["rowId"]))
+    return None
+
+
+async def _knowable(named: Named | None, access: ClientAccess, info: Info) -> bool:
+    if named is None:
+        return True
+    rule, key = named
+    return key is not None and await knowable_row(info, access, rule, key)
 
 
 @strawberry.type
@@ -34,6 +81,8 @@ class ConsentGrantor:
 class ConsentEvent:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
+    row: strawberry.Private[ConsentEventRow]
+    named: strawberry.Private[Named | None]
     redactions: list[Redaction] = redactions_field()
     client_id: strawberry.ID | None = guarded(CONSENT)
     seq: int | None = guarded(CONSENT)
@@ -41,19 +90,42 @@ class ConsentEvent:
     at: datetime | None = guarded(CONSENT)
     actor: ConsentActor | None = guarded(CONSENT)
     grantor: ConsentGrantor | None = guarded(CONSENT)
-    body: JSON | None = guarded(CONSENT)
     prev: str | None = guarded(CONSENT)
     hash: str | None = guarded(CONSENT)
-    canonical: str | None = guarded(CONSENT, description="The exact text that was hashed.")
+    self_recorded: bool | None = guarded(
+        CONSENT,
+        description="For a grant: recorded as given orally by staff of the grantee itself.",
+    )
+
+    async def named_known(self, info: Info) -> bool:
+        """The row the event names (an evidence attachment, a prohibited row), if any, may
+        be known of by the caller; if not, the body and the hashed text are withheld."""
+        return await _knowable(self.named, self.scope.access, info)
+
+    @guarded_resolver(CONSENT, link=lambda event, info: event.named_known(info))
+    async def body(self) -> JSON | None:
+        body: JSON = json.loads(self.row.canonical)["body"]
+        return body
+
+    @guarded_resolver(
+        CONSENT,
+        link=lambda event, info: event.named_known(info),
+        description="The exact text that was hashed.",
+    )
+    async def canonical(self) -> str | None:
+        return self.row.canonical
 
     @classmethod
     def from_row(cls, row: ConsentEventRow, access: ClientAccess) -> "ConsentEvent":
         event = json.loads(row.canonical)
         grantor = event["grantor"]
         actor = event["actor"]
+        body = event["body"]
         return cls(
             id=strawberry.ID(str(row.id)),
             scope=Scope(access),
+            row=row,
+            named=_named_by_event(event),
             client_id=strawberry.ID(event["client"]),
             seq=row.seq,
             type=row.type,
@@ -64,10 +136,11 @@ class ConsentEvent:
             grantor=None
             if grantor is None
             else ConsentGrantor(kind=grantor["kind"], personal_id=grantor.get("person")),
-            body=event["body"],
             prev=row.prev,
             hash=row.hash,
-            canonical=row.canonical,
+            self_recorded=self_recorded(body.get("method"), actor["org"], body.get("grantee"))
+            if row.type == ConsentEventType.GRANT
+            else None,
         )
 
 
@@ -85,6 +158,9 @@ class ConsentGrant:
     recorded_at: datetime | None = guarded(CONSENT)
     withdrawn_at: datetime | None = guarded(CONSENT)
     in_force: bool | None = guarded(CONSENT, description="Valid now and not withdrawn.")
+    self_recorded: bool | None = guarded(
+        CONSENT, description="Recorded as given orally by staff of the grantee itself."
+    )
 
     @classmethod
     def from_grant(cls, grant: Grant, access: ClientAccess, ctx: Context) -> "ConsentGrant":
@@ -100,18 +176,32 @@ class ConsentGrant:
             recorded_at=grant.recorded_at,
             withdrawn_at=grant.ended_at,
             in_force=grant.in_force(ctx.now),
+            self_recorded=grant.self_recorded,
         )
 
 
 @strawberry.type(description="A prohibition of disclosure in the client's ledger.")
 class ConsentProhibition:
     scope: strawberry.Private[Scope]
+    item: strawberry.Private[Prohibition]
     redactions: list[Redaction] = redactions_field()
     seq: int | None = guarded(CONSENT)
     organisation: Organisation | None = guarded(CONSENT)
     category: DataCategory | None = guarded(CONSENT)
     row_type: str | None = guarded(CONSENT)
-    row_id: str | None = guarded(CONSENT)
+
+    async def row_known(self, info: Info) -> bool:
+        """The prohibited row may be known of by the caller."""
+        return await _knowable(_named_row(self.item.row), self.scope.access, info)
+
+    @guarded_resolver(
+        CONSENT,
+        link=lambda prohibition, info: prohibition.row_known(info),
+        description="The prohibited row's id, shown to those who may know of that row.",
+    )
+    async def row_id(self) -> str | None:
+        return None if self.item.row is None else self.item.row.id
+
     recorded_at: datetime | None = guarded(CONSENT)
     lifted_at: datetime | None = guarded(CONSENT)
     in_force: bool | None = guarded(CONSENT)
@@ -123,11 +213,11 @@ class ConsentProhibition:
         org = item.organisation
         return cls(
             scope=Scope(access),
+            item=item,
             seq=item.seq,
             organisation=None if org is None else Organisation.from_record(ctx.organisations[org]),
             category=None if item.category is None else DataCategory(item.category),
             row_type=None if item.row is None else item.row.type,
-            row_id=None if item.row is None else item.row.id,
             recorded_at=item.recorded_at,
             lifted_at=item.ended_at,
             in_force=item.in_force(ctx.now),
@@ -143,7 +233,15 @@ class ConsentGrantInput:
     valid_from: datetime | None = strawberry.field(default=None, description="Defaults to now.")
     valid_until: datetime | None = None
     method: ConsentMethod = ConsentMethod.ELECTRONIC
-    evidence_attachment_id: strawberry.ID | None = None
+    evidence_attachment_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The signed form, an attachment of the client's: required when staff "
+        "record a WRITTEN grant.",
+    )
+    note: str | None = strawberry.field(
+        default=None,
+        description="Required when staff record an ORAL grant to their own organisation.",
+    )
 
 
 @strawberry.input(description="Exactly one target: an organisation, a category, or one row.")

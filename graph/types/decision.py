@@ -6,49 +6,41 @@ from typing import Any
 
 import strawberry
 
+from authz import rows
 from authz.guard import ClientAccess
 from graph.context import Context, Info
-from graph.types.attachment import Attachment
+from graph.types.attachment import Attachment, knowable_attachments
 from graph.types.guarding import (
     Redaction,
     Scope,
-    all_not_permitted,
     guarded_by_row,
     guarded_resolver_by_row,
+    knowable_row,
     redactions_field,
 )
 from graph.types.organisation import Organisation
-from ledger.state import RowRef
 from schema.enums import (
     Authority,
     CalculationRowType,
     DataCategory,
     DecisionKind,
     DecisionOutcome,
-    RowType,
 )
 from schema.models import Decision as DecisionRow
 
-CATEGORIES: dict[Authority, tuple[DataCategory, ...]] = {
-    Authority.KELA: (DataCategory.KELA_DECISION, DataCategory.KELA_CALCULATION),
-    Authority.WELLBEING_COUNTY: (DataCategory.WC_DECISION,),
-}
-
-
-def decision_category(authority: Authority) -> DataCategory:
-    return CATEGORIES[authority][0]
-
-
-def calculation_category(authority: Authority) -> DataCategory:
-    return CATEGORIES[authority][-1]
-
 
 def _main(decision: Any) -> DataCategory:
-    return decision_category(decision.row.authority)
+    return rows.DECISION.category(decision.row)
 
 
 def _calculation(decision: Any) -> DataCategory:
-    return calculation_category(decision.row.authority)
+    return rows.calculation_category(decision.row.authority)
+
+
+async def _application_known(decision: Any, info: Info) -> bool:
+    return await knowable_row(
+        info, decision.scope.access, rows.APPLICATION, decision.row.application_id
+    )
 
 
 @strawberry.type
@@ -89,20 +81,28 @@ class Decision:
     outcome: DecisionOutcome | None = guarded_by_row(_main)
     total_amount_cents: int | None = guarded_by_row(_main)
     grounds: str | None = guarded_by_row(_main)
-    application_id: strawberry.ID | None = guarded_by_row(_main)
 
-    @guarded_resolver_by_row(_main, description="Attachments that influenced the decision.")
+    @guarded_resolver_by_row(
+        _main, link=_application_known, description="The application it decides, if any."
+    )
+    async def application_id(self) -> strawberry.ID | None:
+        application = self.row.application_id
+        return None if application is None else strawberry.ID(str(application))
+
+    @guarded_resolver_by_row(
+        _main,
+        description="Attachments that influenced the decision (those the caller may know of).",
+    )
     async def influencing_attachments(self, info: Info) -> list[Attachment] | None:
-        rows = await info.context.loaders.decision_attachments.load(self.row.id)
-        found = [Attachment.from_row(r, self.scope, info.context) for r in rows]
-        return [a for a in found if not all_not_permitted(a, info)]
+        found = await info.context.loaders.decision_attachments.load(self.row.id)
+        return knowable_attachments(found, self.scope.access, info)
 
     @guarded_resolver_by_row(_calculation)
     async def calculation(self, info: Info) -> list[CalculationRow] | None:
-        rows = await info.context.loaders.calculation.load(self.row.id)
+        found = await info.context.loaders.calculation.load(self.row.id)
         return [
             CalculationRow(type=r.type, description=r.description, amount_cents=r.amount_cents)
-            for r in rows
+            for r in found
         ]
 
     @guarded_resolver_by_row(_calculation)
@@ -116,7 +116,7 @@ class Decision:
 
     @guarded_resolver_by_row(_main)
     async def payment_commitments(self, info: Info) -> list[PaymentCommitment] | None:
-        rows = await info.context.loaders.commitments.load(self.row.id)
+        found = await info.context.loaders.commitments.load(self.row.id)
         return [
             PaymentCommitment(
                 payee=r.payee,
@@ -124,18 +124,14 @@ class Decision:
                 amount_cents=r.amount_cents,
                 valid_until=r.valid_until,
             )
-            for r in rows
+            for r in found
         ]
 
     @classmethod
     def from_row(cls, row: DecisionRow, access: ClientAccess, ctx: Context) -> "Decision":
         return cls(
             id=strawberry.ID(str(row.id)),
-            scope=Scope(
-                access,
-                own=row.issuer_id == ctx.principal.organisation_id,
-                row=RowRef(RowType.DECISION.value, str(row.id)),
-            ),
+            scope=Scope.of(rows.DECISION, row, access, ctx.principal),
             row=row,
             authority=row.authority,
             issuer=Organisation.from_record(ctx.organisations[row.issuer_id]),
@@ -147,9 +143,6 @@ class Decision:
             outcome=row.outcome,
             total_amount_cents=row.total_amount_cents,
             grounds=row.grounds,
-            application_id=None
-            if row.application_id is None
-            else strawberry.ID(str(row.application_id)),
         )
 
 

@@ -31,6 +31,7 @@ for _enum in (
     enums.ConsentEventType,
     enums.ConsentMethod,
     enums.RowType,
+    enums.RelationshipOrigin,
     enums.AccessAction,
     enums.ChangeEntity,
     enums.ChangeOp,
@@ -42,10 +43,12 @@ for _enum in (
 
 @strawberry.enum
 class Basis(StrEnum):
-    """The grounds on which a field was disclosed."""
+    """The grounds on which a field was disclosed; ``REGISTRATION`` for registering a
+    client or opening a client relationship with one."""
 
     SELF = "SELF"
     GUARDIANSHIP = "GUARDIANSHIP"
     OWN = "OWN"
     STATUTORY = "STATUTORY"
     CONSENT = "CONSENT"
+    REGISTRATION = "REGISTRATION"

@@ -5,22 +5,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from authz import rows
 from authz.guard import ClientAccess
 from graph.context import Context, Info
 from graph.domain.notices import TrafficLight, timeliness
-from graph.types.attachment import Attachment
+from graph.types.attachment import Attachment, knowable_attachments
 from graph.types.contact import ContactPerson
 from graph.types.guarding import (
     Redaction,
     Scope,
-    all_not_permitted,
     guarded,
     guarded_resolver,
     redactions_field,
 )
 from graph.types.organisation import Organisation
-from ledger.state import RowRef
-from schema.enums import DataCategory, NoticeOutcome, NoticeStatus, NoticeType, RowType
+from schema.enums import DataCategory, NoticeOutcome, NoticeStatus, NoticeType
 from schema.models import Notice as NoticeRow
 
 if TYPE_CHECKING:
@@ -59,7 +58,22 @@ class Notice:
     traffic_light: TrafficLight | None = guarded(NOTICE)
     responsible_worker: ContactPerson | None = guarded(NOTICE)
     detail: str | None = guarded(DETAIL)
-    consent_seq: int | None = guarded(DETAIL, description="The grant the notice relies on, if any.")
+
+    @guarded_resolver(
+        DETAIL,
+        link=lambda notice, info: notice.consent_known(info),
+        description="The grant the notice relies on, if any.",
+    )
+    async def consent_seq(self) -> int | None:
+        return self.row.consent_seq
+
+    async def consent_known(self, info: Info) -> bool:
+        """The grant the notice names may be known of by the caller."""
+        if self.row.consent_seq is None:
+            return True
+        grant = self.scope.access.consent.grant(self.row.consent_seq)
+        guard = info.context.guard
+        return grant is not None and rows.CONSENT_RULE.knowable(guard, self.scope.access, grant)
 
     @guarded_resolver(NOTICE)
     async def client(
@@ -93,13 +107,11 @@ class Notice:
 
     @guarded_resolver(DETAIL)
     async def attachments(self, info: Info) -> list[Attachment] | None:
-        rows = await info.context.loaders.notice_attachments.load(self.row.id)
-        found = [Attachment.from_row(r, self.scope, info.context) for r in rows]
-        return [a for a in found if not all_not_permitted(a, info)]
+        found = await info.context.loaders.notice_attachments.load(self.row.id)
+        return knowable_attachments(found, self.scope.access, info)
 
     @classmethod
     def from_row(cls, row: NoticeRow, access: ClientAccess, ctx: Context) -> "Notice":
-        org = ctx.principal.organisation_id
         orgs = ctx.organisations
         overdue, light = timeliness(row.status, row.sent_at, row.due_at, ctx.now)
         worker = None
@@ -113,11 +125,7 @@ class Notice:
             )
         return cls(
             id=strawberry.ID(str(row.id)),
-            scope=Scope(
-                access,
-                own=org in (row.sender_id, row.recipient_id),
-                row=RowRef(RowType.NOTICE.value, str(row.id)),
-            ),
+            scope=Scope.of(rows.NOTICE, row, access, ctx.principal),
             row=row,
             type=row.type,
             external_id=row.external_id,
@@ -131,7 +139,6 @@ class Notice:
             traffic_light=light,
             responsible_worker=worker,
             detail=row.detail,
-            consent_seq=row.consent_seq,
         )
 
 

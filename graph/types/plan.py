@@ -1,4 +1,5 @@
-"""The shared client plan: versioned, its life situation guarded field by field."""
+"""The shared client plan: versioned, a container whose fields are guarded one by one
+(``PLAN``, and the life situation's four areas by their own categories)."""
 
 import datetime as dt
 from datetime import date, datetime
@@ -6,8 +7,10 @@ from typing import Any
 
 import strawberry
 
+from authz import rows
+from authz.guard import ClientAccess
 from graph.context import Context
-from graph.types.guarding import Redaction, Scope, guarded, redactions_field
+from graph.types.guarding import Redaction, Scope, container, guarded, redactions_field
 from graph.types.organisation import Organisation
 from schema.enums import AssessmentStatus, DataCategory, MeasureStatus, PlanStatus, PlanType
 from schema.models import PlanVersion
@@ -27,7 +30,9 @@ class LifeArea:
         return cls(summary=data.get("summary"), support_needed=bool(data.get("supportNeeded")))
 
 
-@strawberry.type(description="The life-situation four-field; each area has its own category.")
+@strawberry.type(
+    description="The life-situation four-field, a container: each area has its own category."
+)
 class LifeSituation:
     scope: strawberry.Private[Scope]
     redactions: list[Redaction] = redactions_field()
@@ -53,7 +58,10 @@ class ServiceNeedAssessment:
     date: dt.date | None
 
 
-@strawberry.type(description="A version of the client's shared plan.")
+@strawberry.type(
+    description="A version of the client's shared plan: a container, present when one of its "
+    "fields may be known of; each field is guarded by its own category."
+)
 class Plan:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
@@ -64,8 +72,8 @@ class Plan:
     updated_at: datetime | None = guarded(PLAN)
     updated_by: str | None = guarded(PLAN, description="The name of who saved this version.")
     organisation: Organisation | None = guarded(PLAN, description="The organiser that saved it.")
-    life_situation: LifeSituation | None = strawberry.field(
-        default=None, description="Its four fields are guarded one by one."
+    life_situation: LifeSituation | None = container(
+        description="A container: present when one of its four fields may be known of."
     )
     goals: list[str] | None = guarded(PLAN)
     measures: list[Measure] | None = guarded(PLAN)
@@ -77,10 +85,10 @@ class Plan:
     next_follow_up: date | None = guarded(PLAN)
 
     @classmethod
-    def from_row(cls, row: PlanVersion, scope: Scope, ctx: Context) -> "Plan":
+    def from_row(cls, row: PlanVersion, access: ClientAccess, ctx: Context) -> "Plan":
         content = row.content
         life = content.get("lifeSituation") or {}
-        scope = Scope(scope.access, own=row.organiser_id == ctx.principal.organisation_id)
+        scope = Scope.of(rows.PLAN, row, access, ctx.principal)
         assessment = content.get("serviceNeedAssessment")
         return cls(
             id=strawberry.ID(str(row.id)),

@@ -1,12 +1,22 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid, false
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from schema.base import Base, UTCDateTime, new_id
 from schema.columns import enum_of
-from schema.enums import Language
+from schema.enums import Language, RelationshipOrigin
 
 
 class Client(Base):
@@ -66,3 +76,34 @@ class ContactPerson(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("client_id", "organisation_id"),)
+
+
+class ClientRelationship(Base):
+    """An organiser's client relationship (asiakkuus) with a client: the basis of the
+    organiser's staff's access. A client may have several; exactly one is the responsible
+    organiser's (``Client.organiser_id``), which every client has.
+
+    Rows are not deleted. The one change a row sees is ``responsible``, moved when the
+    client's organiser changes."""
+
+    __tablename__ = "client_relationships"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    responsible: Mapped[bool] = mapped_column(Boolean)
+    origin: Mapped[RelationshipOrigin] = mapped_column(enum_of(RelationshipOrigin))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by_sub: Mapped[str] = mapped_column(String(200))
+    opened_by_org: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    purpose: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_client_relationships_organisation", "organisation_id", "client_id"),
+        Index(
+            "uq_client_relationships_responsible",
+            "client_id",
+            unique=True,
+            sqlite_where=text("responsible"),
+            postgresql_where=text("responsible"),
+        ),
+    )

@@ -192,6 +192,7 @@ def registration() -> dict[str, Any]:
             "name": "Aino Asiakas",
             "language": "FI",
             "organiserId": "wc-pirkanmaa",
+            "purpose": "Toimeentulotuki",
         }
     }
 

@@ -184,7 +184,7 @@ def reference_subjects(who: Principal, facts: ClientFacts) -> list[str]:
                 found.append("guardian:ECON")
         elif role in (Role.kela_handler, Role.kela_advisor, Role.dpo) or (
             role in (Role.social_worker, Role.social_counsellor)
-            and (who.organisation_id == facts.organiser_id or facts.notice_party)
+            and (who.organisation_id in facts.relationships or facts.notice_party)
         ):
             found.append(role.value)
     return found
@@ -222,17 +222,25 @@ def reference(
     protected=st.booleans(),
     kinds=st.sets(st.sampled_from(list(GuardianshipKind)), max_size=2),
     notice_party=st.booleans(),
+    others=st.sets(st.sampled_from(sorted(o for o in ORGS if o != "kela")), max_size=2),
     history=histories(),
     category=st.sampled_from(CATEGORIES),
     own=st.sampled_from([None, True, False]),
     row=st.sampled_from([None, *ROWS]),
 )
 def test_the_guard_answers_as_the_reference_rules(
-    who, organiser, personal_id, protected, kinds, notice_party, history, category, own, row
+    who, organiser, personal_id, protected, kinds, notice_party, others, history, category, own, row
 ):
+    """``others``: the organisers besides the responsible one with a client relationship."""
     events, now = history
     facts = ClientFacts(
-        uuid.uuid4(), organiser, personal_id, protected, frozenset(kinds), notice_party
+        uuid.uuid4(),
+        organiser,
+        personal_id,
+        protected,
+        frozenset(kinds),
+        notice_party,
+        relationships=frozenset({organiser, *others}),
     )
     state = ConsentState()
     for event in events:

@@ -51,6 +51,7 @@ def facts_for(subject: str) -> ClientFacts:
         personal_id=PERSON,
         protected_identity=False,
         guardianships=frozenset(kinds.get(subject, set())),
+        relationships=frozenset({"wc-pirkanmaa"}),
     )
 
 
@@ -142,6 +143,7 @@ def test_protected_identity_hides_contact_from_everyone_but_the_client(subject: 
         personal_id=facts.personal_id,
         protected_identity=True,
         guardianships=facts.guardianships,
+        relationships=facts.relationships,
     )
     access = ClientAccess(protected, subjects(who, protected), ConsentState())
     decision = Guard(POLICY, who, NOW).decide(access, DataCategory.CONTACT)
@@ -232,3 +234,23 @@ def test_a_policy_naming_an_unknown_basis_is_refused_at_load(tmp_path):
     )
     with pytest.raises(ValueError, match="MAYBE"):
         Policy(policy=broken)
+
+
+def test_county_relation_comes_from_a_client_relationship():
+    """COUNTY holds for an organisation with an open client relationship (or a notice),
+    not for the one the client's organiser field names without one."""
+    lappi = Principal(
+        "s", frozenset({Role.social_worker}), "wc-lappi", OrganisationType.WELLBEING_COUNTY, None
+    )
+    pirkanmaa = principal_for("social_worker")
+    related = ClientFacts(
+        uuid.uuid4(),
+        "wc-pirkanmaa",
+        PERSON,
+        False,
+        relationships=frozenset({"wc-pirkanmaa", "wc-lappi"}),
+    )
+    assert [s.name for s in subjects(lappi, related)] == ["social_worker"]
+    assert [s.name for s in subjects(pirkanmaa, related)] == ["social_worker"]
+    named_only = ClientFacts(uuid.uuid4(), "wc-pirkanmaa", PERSON, False)
+    assert subjects(pirkanmaa, named_only) == ()

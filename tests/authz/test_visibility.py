@@ -20,8 +20,13 @@ async def test_sql_visibility_agrees_with_the_relation_rules(api, clock):
     parent, economic, stranger = personal_id(), personal_id(), personal_id()
     today = helsinki_date(clock.now)
     pirkanmaa = await register(api, organiserId="wc-pirkanmaa")
-    helsinki = await register(api, principal("social_worker", "helsinki"), organiserId="helsinki")
+    helsinki_pid = personal_id()
+    helsinki = await register(
+        api, principal("social_worker", "helsinki"), organiserId="helsinki", personalId=helsinki_pid
+    )
     lappi = await register(api, principal("social_worker", "wc-lappi"), organiserId="wc-lappi")
+    # Pirkanmaa opens a client relationship with Helsinki's client by registering the code.
+    assert await register(api, personalId=helsinki_pid) == helsinki
     self_pid = personal_id()
     own = await register(api, organiserId="wc-pirkanmaa", personalId=self_pid)
     await send_notice(api, KELA_HANDLER, pirkanmaa, "wc-lappi")

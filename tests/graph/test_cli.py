@@ -84,6 +84,7 @@ def register(settings: Settings, codes: list[str]) -> list[str]:
                     name=f"Asiakas {n}",
                     language=Language.FI,
                     organiser_id=ID("wc-pirkanmaa"),
+                    purpose="Toimeentulotuki",
                 )
                 async with acting(runtime, WORKER) as ctx:
                     view = await clients.register(ctx, data)
@@ -94,10 +95,13 @@ def register(settings: Settings, codes: list[str]) -> list[str]:
 
 
 def grant(settings: Settings, client_id: str, code: str, purposes: list[str]) -> None:
-    """The client's own grants to Kela, one consent event each."""
+    """The client's own grants to Kela, one consent event each, after an INFORMED event
+    (a grant needs one earlier in the chain)."""
 
     async def go() -> None:
         async with running(settings) as runtime:
+            async with acting(runtime, principal("client", person=code)) as ctx:
+                await consents.informed(ctx, client_id, "2026-1", "kela.fi")
             for purpose in purposes:
                 data = ConsentGrantInput(
                     client_id=ID(client_id),
@@ -286,7 +290,7 @@ def test_ledger_verify_on_a_healthy_ledger(environment: Settings, capsys) -> Non
     grant(environment, first, ADULT_WARD, ["Toimeentulotuki", "Asumisen tuki"])
     grant(environment, second, MINOR_WARD, ["Toimeentulotuki"])
     assert main(["ledger", "verify"]) == 0
-    assert "ledger verified: 3 events in 2 chains" in capsys.readouterr().out
+    assert "ledger verified: 5 events in 2 chains" in capsys.readouterr().out
 
 
 def test_ledger_verify_on_an_empty_ledger(environment: Settings, capsys) -> None:

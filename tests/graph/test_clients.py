@@ -34,6 +34,7 @@ def registration(**changes):
         "name": "Aino Asiakas",
         "language": "FI",
         "organiserId": "wc-pirkanmaa",
+        "purpose": "Toimeentulotuki",
     } | changes
 
 
@@ -75,13 +76,6 @@ async def test_unknown_or_unfit_organiser_is_bad_input(api):
     )
     await api.fails(PIRKANMAA_WORKER, REGISTER, "BAD_USER_INPUT", input=registration(name="   "))
     assert await count_clients(api) == 0
-
-
-async def test_a_second_registration_of_one_code_is_a_conflict(api):
-    pid = personal_id()
-    await register(api, personalId=pid)
-    await api.fails(KELA_HANDLER, REGISTER, "CONFLICT", input=registration(personalId=pid))
-    assert await count_clients(api) == 1
 
 
 async def test_only_staff_register_clients(api):

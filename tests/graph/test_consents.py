@@ -11,10 +11,12 @@ from tests.factories import (
     client_principal,
     grant,
     guardian_principal,
+    inform,
     personal_id,
     record_decision,
     record_guardianship,
     register,
+    upload,
 )
 from tests.support import principal
 
@@ -52,10 +54,12 @@ async def test_the_client_grants_and_the_chain_links(api):
     second = await grant(
         api, me, client_id, "wc-lappi", ["LIFE_HOUSING"], validUntil="2027-12-31T22:00:00Z"
     )
-    assert (first, second) == (1, 2)
+    assert (first, second) == (2, 3), "seq 1 is the INFORMED event a grant needs first"
     ledger = (await api.ok(me, LEDGER, c=client_id))["consentLedger"]["edges"]
-    one, two = (e["node"] for e in ledger)
-    assert one["prev"] == "0" * 64
+    informed, one, two = (e["node"] for e in ledger)
+    assert informed["type"] == "INFORMED"
+    assert informed["prev"] == "0" * 64
+    assert one["prev"] == informed["hash"]
     assert two["prev"] == one["hash"]
     assert one["grantor"] == {"kind": "CLIENT", "personalId": None}
     assert one["body"]["categories"] == ["LIFE_ECONOMY", "PLAN"]
@@ -63,8 +67,8 @@ async def test_the_client_grants_and_the_chain_links(api):
     assert '"categories":["LIFE_ECONOMY","PLAN"]' in one["canonical"]
     state = (await api.ok(me, STATE, c=client_id))["client"]
     assert [(g["seq"], g["grantee"]["id"], g["inForce"]) for g in state["consents"]] == [
-        (1, "kela", True),
-        (2, "wc-lappi", True),
+        (2, "kela", True),
+        (3, "wc-lappi", True),
     ]
 
 
@@ -72,9 +76,12 @@ async def test_staff_record_only_what_the_client_gave_on_paper_or_orally(api):
     client_id, _ = await client_with_pid(api)
     await api.fails(KELA_HANDLER, GRANT, "FORBIDDEN", input=grant_input(client_id))
     assert await events(api) == 0
-    seq = await grant(api, KELA_HANDLER, client_id, "kela", ["PLAN"], method="WRITTEN")
+    form = await upload(api, KELA_HANDLER, client_id)
+    seq = await grant(
+        api, KELA_HANDLER, client_id, "kela", ["PLAN"], method="WRITTEN", evidenceAttachmentId=form
+    )
     ledger = (await api.ok(KELA_HANDLER, LEDGER, c=client_id))["consentLedger"]["edges"]
-    [event] = [e["node"] for e in ledger]
+    [event] = [e["node"] for e in ledger if e["node"]["type"] == "GRANT"]
     assert event["seq"] == seq
     assert event["grantor"]["kind"] == "CLIENT"
     assert event["actor"]["organisation"] == "kela"
@@ -107,9 +114,9 @@ async def test_guardians_decide_within_their_guardianship(api):
         await api.ok(econ, PROHIBIT, input={"clientId": ward, "category": "LIFE_HOUSING"})
     )["prohibitDisclosure"]
     assert prohibited["grantor"] == {"kind": "GUARDIAN", "personalId": economic}
-    await api.fails(econ, WITHDRAW, "FORBIDDEN", c=ward, s=1)
-    assert (await api.ok(econ, WITHDRAW, c=ward, s=2))["withdrawConsent"]["body"]["grant"] == 2
-    assert await events(api) == 4
+    await api.fails(econ, WITHDRAW, "FORBIDDEN", c=ward, s=2)
+    assert (await api.ok(econ, WITHDRAW, c=ward, s=3))["withdrawConsent"]["body"]["grant"] == 3
+    assert await events(api) == 5  # INFORMED, two grants, the prohibition, the withdrawal
 
 
 async def test_refused_operations_append_nothing(api):
@@ -202,25 +209,34 @@ async def test_recording_that_the_client_was_informed(api):
 async def test_the_ledger_query_pages_and_a_dpo_sees_their_organisations_events(api):
     client_id, pid = await client_with_pid(api)
     me = client_principal(pid)
-    await grant(api, me, client_id, "kela", ["PLAN"])
-    await grant(api, me, client_id, "wc-lappi", ["PLAN"])
-    await grant(api, PIRKANMAA_WORKER, client_id, "wc-pirkanmaa", ["LIFE_HEALTH"], method="ORAL")
-    await api.ok(me, WITHDRAW, c=client_id, s=1)
+    await inform(api, me, client_id)  # 1
+    await grant(api, me, client_id, "kela", ["PLAN"])  # 2
+    await grant(api, me, client_id, "wc-lappi", ["PLAN"])  # 3
+    await grant(
+        api,
+        PIRKANMAA_WORKER,
+        client_id,
+        "wc-pirkanmaa",
+        ["LIFE_HEALTH"],
+        method="ORAL",
+        note="Asiakas antoi luvan vastaanotolla 1.12.",
+    )  # 4
+    await api.ok(me, WITHDRAW, c=client_id, s=2)  # 5
     page = (await api.ok(KELA_HANDLER, LEDGER, c=client_id, first=2))["consentLedger"]
     assert [e["node"]["seq"] for e in page["edges"]] == [1, 2]
     assert page["pageInfo"]["hasNextPage"] is True
     rest = (await api.ok(KELA_HANDLER, LEDGER, c=client_id, after=page["pageInfo"]["endCursor"]))[
         "consentLedger"
     ]
-    assert [e["node"]["seq"] for e in rest["edges"]] == [3, 4]
+    assert [e["node"]["seq"] for e in rest["edges"]] == [3, 4, 5]
     kela_dpo = (await api.ok(principal("dpo", "kela"), LEDGER, c=client_id))["consentLedger"][
         "edges"
     ]
-    assert [e["node"]["seq"] for e in kela_dpo] == [1, 4]
+    assert [e["node"]["seq"] for e in kela_dpo] == [2, 5]
     pirkanmaa_dpo = (await api.ok(principal("dpo", "wc-pirkanmaa"), LEDGER, c=client_id))[
         "consentLedger"
     ]["edges"]
-    assert [e["node"]["seq"] for e in pirkanmaa_dpo] == [3]
+    assert [e["node"]["seq"] for e in pirkanmaa_dpo] == [4]
     dpo_state = (await api.ok(principal("dpo", "kela"), STATE, c=client_id))["client"]["consents"]
     assert [g["grantee"]["id"] for g in dpo_state] == ["kela"]
     assert (await api.ok(LAPPI_WORKER, LEDGER, c=await register(api)))["consentLedger"][
@@ -253,7 +269,16 @@ async def test_plans_are_not_prohibited_row_by_row(api):
 
 async def test_a_dpo_sees_the_grants_their_organisation_recorded(api):
     client_id, pid = await client_with_pid(api)
-    await grant(api, PIRKANMAA_WORKER, client_id, "kela", ["PLAN"], method="WRITTEN")
+    form = await upload(api, PIRKANMAA_WORKER, client_id)
+    await grant(
+        api,
+        PIRKANMAA_WORKER,
+        client_id,
+        "kela",
+        ["PLAN"],
+        method="WRITTEN",
+        evidenceAttachmentId=form,
+    )
     await grant(api, client_principal(pid), client_id, "wc-lappi", ["PLAN"])
     await api.ok(
         PIRKANMAA_WORKER,

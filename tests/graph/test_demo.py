@@ -32,6 +32,7 @@ from schema.models import (
     Application,
     Attachment,
     Client,
+    ClientRelationship,
     ConsentEvent,
     Decision,
     Guardianship,
@@ -81,6 +82,7 @@ async def test_seed_fills_what_demo_mode_promises(database_url: str, tmp_path: P
             notices = list((await session.scalars(select(Notice))).all())
             events = list((await session.scalars(select(ConsentEvent))).all())
             plans = list((await session.scalars(select(PlanVersion))).all())
+            relationships = list((await session.scalars(select(ClientRelationship))).all())
             before = await counts(session)
             ledger = await verify_database(session)
 
@@ -133,9 +135,23 @@ async def test_seed_fills_what_demo_mode_promises(database_url: str, tmp_path: P
             assert (notice.outcome is not None) == (notice.status == NoticeStatus.CLOSED)
             assert notice.due_at > notice.sent_at
 
-        # Consent events: grants (one by a guardian) and prohibitions, in intact chains.
+        # Client relationships: every client's responsible organiser's, and the example
+        # client's with a second county too.
+        responsible = {(r.client_id, r.organisation_id) for r in relationships if r.responsible}
+        assert responsible == {(c.id, c.organiser_id) for c in clients}
+        example = {
+            r.organisation_id for r in relationships if str(r.client_id) == seeded.example_client
+        }
+        assert example == {"wc-pirkanmaa", "wc-lappi"}
+
+        # Consent events: grants (one by a guardian) and prohibitions, in intact chains,
+        # each grant after the client was informed.
         types = {e.type for e in events}
         assert {ConsentEventType.GRANT, ConsentEventType.PROHIBIT} <= types
+        for client in {e.client_id for e in events if e.type == ConsentEventType.GRANT}:
+            chain = sorted((e for e in events if e.client_id == client), key=lambda e: e.seq)
+            first_grant = next(e.seq for e in chain if e.type == ConsentEventType.GRANT)
+            assert any(e.type == ConsentEventType.INFORMED and e.seq < first_grant for e in chain)
         grantors = [json.loads(e.canonical).get("grantor") or {} for e in events]
         assert any(g.get("kind") == "GUARDIAN" for g in grantors)
         assert ledger.broken is None

@@ -74,6 +74,7 @@ async def test_an_internal_fault_is_masked_and_rolls_back(api, http, monkeypatch
                 "name": "X",
                 "language": "FI",
                 "organiserId": "helsinki",
+                "purpose": "Toimeentulotuki",
             }
         },
     )
@@ -160,7 +161,13 @@ async def test_one_operation_is_one_unit_of_work(api):
       first: registerClient(input: $good) { id }
       second: registerClient(input: $bad) { id }
     }"""
-    good = {"personalId": personal_id(), "name": "A", "language": "FI", "organiserId": "helsinki"}
+    good = {
+        "personalId": personal_id(),
+        "name": "A",
+        "language": "FI",
+        "organiserId": "helsinki",
+        "purpose": "Toimeentulotuki",
+    }
     bad = good | {"personalId": personal_id(), "organiserId": "wc-atlantis"}
     out = await api.run(KELA_HANDLER, query, good=good, bad=bad)
     assert [e["code"] for e in out["errors"]] == ["BAD_USER_INPUT"]

@@ -262,6 +262,7 @@ async def test_an_overlong_name_is_refused_naming_field_and_limit(app, api):
         "name": "N" * 201,
         "language": "FI",
         "organiserId": "wc-pirkanmaa",
+        "purpose": "asiakkuuden avaus",
     }
     out = await api.run(PIRKANMAA_WORKER, REGISTER, input=data)
     assert out["data"] is None
@@ -334,6 +335,7 @@ async def test_json_bodies_have_their_own_limit_and_uploads_keep_theirs(sized):
                 "name": "A",
                 "language": "FI",
                 "organiserId": "wc-pirkanmaa",
+                "purpose": "asiakkuuden avaus",
             },
         )
     )["registerClient"]["id"]

@@ -50,6 +50,7 @@ def registration(name: str = "Aino Asiakas") -> dict[str, Any]:
         "name": name,
         "language": "FI",
         "organiserId": "wc-pirkanmaa",
+        "purpose": "asiakkuuden avaus",
     }
 
 
@@ -160,7 +161,7 @@ async def test_a_lone_surrogate_inline_is_bad_user_input(app, http):
     # The same text, decoded by JSON into the document itself, is refused at the edge.
     query = f'{{ clients(search: "{LONE}") {{ edges {{ cursor }} }} }}'
     assert_bad_user_input(await raw(http, token, json.dumps({"query": query}).encode()), 400)
-    mutation = 'mutation { registerClient(input: {personalId: "%s", name: "A\\ud800", language: FI, organiserId: "wc-pirkanmaa"}) { id } }'
+    mutation = 'mutation { registerClient(input: {personalId: "%s", name: "A\\ud800", language: FI, organiserId: "wc-pirkanmaa", purpose: "asiakkuus"}) { id } }'
     assert_bad_user_input(await http.post(mutation % personal_id(), token), 200)
     assert await rows(app) == before
 
@@ -198,7 +199,7 @@ async def test_a_nul_in_a_name_is_bad_user_input_and_writes_nothing(app, http):
         body = assert_bad_user_input(response, 200)
         assert body["errors"][0]["message"] == "input.name contains a NUL character"
         assert body["errors"][0]["extensions"]["field"] == "input.name"
-    inline = 'mutation { registerClient(input: {personalId: "%s", name: "A\\u0000", language: FI, organiserId: "wc-pirkanmaa"}) { id } }'
+    inline = 'mutation { registerClient(input: {personalId: "%s", name: "A\\u0000", language: FI, organiserId: "wc-pirkanmaa", purpose: "asiakkuus"}) { id } }'
     assert_bad_user_input(await http.post(inline % personal_id(), token), 200)
     assert await rows(app) == before
 

@@ -43,6 +43,7 @@ def registration() -> dict[str, Any]:
         "name": "Aino Asiakas",
         "language": "FI",
         "organiserId": "wc-pirkanmaa",
+        "purpose": "asiakkuuden avaus",
     }
 
 

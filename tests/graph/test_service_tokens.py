@@ -20,6 +20,7 @@ async def test_every_access_of_a_system_is_logged_with_its_azp(http, api):
         "name": "Aino",
         "language": "FI",
         "organiserId": "wc-pirkanmaa",
+        "purpose": "asiakkuuden avaus",
     }
     client_id = (await http.ok(REGISTER, system, i=data))["registerClient"]["id"]
     await http.ok(READ, system, id=client_id)

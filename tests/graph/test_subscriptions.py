@@ -272,6 +272,7 @@ async def test_events_fan_out_across_service_processes(pg_url, keys, tmp_path):
                 "name": "Aino",
                 "language": "FI",
                 "organiserId": "wc-pirkanmaa",
+                "purpose": "asiakkuuden avaus",
             },
         )
         client_id = registered["registerClient"]["id"]

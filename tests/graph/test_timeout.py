@@ -29,6 +29,7 @@ def registration() -> dict[str, object]:
             "name": "Hidas Asiakas",
             "language": "FI",
             "organiserId": "wc-pirkanmaa",
+            "purpose": "asiakkuuden avaus",
         }
     }
 

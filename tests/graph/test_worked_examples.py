@@ -114,11 +114,13 @@ async def test_example_2_kela_needs_consent_and_loses_it_on_withdrawal(api, http
     client_token = http.token("client", person=pid)
 
     data = await http.ok(READ_ALL, handler, id=client_id)
-    assert data["client"]["plan"] is None
-    assert {"field": "plan", "category": "PLAN", "reason": "CONSENT_REQUIRED"} in data["client"][
-        "redactions"
-    ]
+    assert_withheld_for_consent(data["client"]["plan"])
 
+    await http.ok(  # a grant needs the client informed first
+        'mutation($c: ID!) { recordInformed(clientId: $c, textVersion: "2026-1", channel: "kela.fi") { seq } }',
+        client_token,
+        c=client_id,
+    )
     granted = await http.ok(
         "mutation($input: ConsentGrantInput!) { grantConsent(input: $input) { seq type grantor { kind } } }",
         client_token,
@@ -150,10 +152,20 @@ async def test_example_2_kela_needs_consent_and_loses_it_on_withdrawal(api, http
         s=seq,
     )
     data = await http.ok(READ_ALL, handler, id=client_id)
-    assert data["client"]["plan"] is None
-    assert {"field": "plan", "category": "PLAN", "reason": "CONSENT_REQUIRED"} in data["client"][
+    assert_withheld_for_consent(data["client"]["plan"])
+
+
+def assert_withheld_for_consent(plan) -> None:
+    """``plan.lifeSituation.health``: null, redaction CONSENT_REQUIRED. The plan is a
+    container: present (its fields may be had with consent), every field withheld."""
+    assert plan["goals"] is None
+    assert {"field": "goals", "reason": "CONSENT_REQUIRED"} in plan["redactions"]
+    life = plan["lifeSituation"]
+    assert life["health"] is None
+    assert {"field": "health", "category": "LIFE_HEALTH", "reason": "CONSENT_REQUIRED"} in life[
         "redactions"
     ]
+    assert all(life[area] is None for area in ("economy", "family", "health", "housing"))
 
 
 async def test_example_3_prohibition_beats_the_grant_but_not_the_statute(api, http):
@@ -220,8 +232,18 @@ async def test_example_5_economic_guardian_sees_money_not_the_plan_until_the_end
 
     data = await http.ok(READ_ALL, token, id=client_id)
     client = data["client"]
-    assert client["plan"] is None
-    assert {"field": "plan", "category": "PLAN", "reason": "NOT_PERMITTED"} in client["redactions"]
+    # The plan is a container: its PLAN fields are NOT_PERMITTED, but the economic
+    # guardian sees the life situation's economy and housing, as the matrix allows.
+    plan = client["plan"]
+    assert plan["goals"] is None
+    assert {"field": "goals", "reason": "NOT_PERMITTED"} in plan["redactions"]
+    life = plan["lifeSituation"]
+    assert life["economy"] == {"summary": "Vuokrarästejä"}
+    assert life["housing"] == {"summary": "Irtisanomisen uhka"}
+    assert (life["family"], life["health"]) == (None, None)
+    assert {"field": "family", "category": "LIFE_FAMILY", "reason": "NOT_PERMITTED"} in life[
+        "redactions"
+    ]
     assert [e["node"]["authority"] for e in client["decisions"]["edges"]] == ["KELA"]
     assert client["decisions"]["edges"][0]["node"]["calculation"] is not None
     assert [e["node"]["filename"] for e in client["attachments"]["edges"]] == ["vuokrasopimus.pdf"]
@@ -250,7 +272,9 @@ async def test_example_5_life_family_is_not_permitted_to_an_economic_guardian(ap
         await ctx.session.close()
 
 
-async def test_example_6_a_dpo_sees_only_their_organisations_log_rows_and_no_content(api, http):
+async def test_example_6_a_dpo_sees_only_their_organisations_log_rows_and_no_content(
+    api, http, app
+):
     client_id, _ = await resident_with_plan_and_decision(api)
     await http.ok(READ_ALL, http.token("kela_handler", org="kela", sub="kaisa"), id=client_id)
     await http.ok(
@@ -266,8 +290,12 @@ async def test_example_6_a_dpo_sees_only_their_organisations_log_rows_and_no_con
         id=client_id,
     )
     client = data["client"]
+    # The plan is a container none of whose fields a dpo may know of: null, and (as a row
+    # a list leaves out) not among the redactions; the denial is on the log.
     assert client["plan"] is None
-    assert {"field": "plan", "reason": "NOT_PERMITTED"} in client["redactions"]
+    assert "plan" not in {r["field"] for r in client["redactions"]}
+    denied = {(r.category, r.reason) for r in await log_rows(app, "tiina") if not r.allowed}
+    assert ("PLAN", "NOT_PERMITTED") in denied
     rows = [e["node"] for e in client["accessLog"]["edges"]]
     assert rows, "Kela's own reads are there"
     assert {r["organisation"]["id"] for r in rows} == {"kela"}

@@ -353,8 +353,10 @@ def test_a_grant_body_has_the_specified_shape() -> None:
         "validUntil": "2026-02-03T08:00:00.000000Z",
         "method": "WRITTEN",
         "evidenceAttachmentId": None,
+        "note": None,
     }
     assert _grant_body(valid_until=None)["validUntil"] is None
+    assert _grant_body(note="  Soitto 1.12. klo 10  ")["note"] == "Soitto 1.12. klo 10"
 
 
 def test_a_grant_body_refuses_an_unknown_category() -> None:

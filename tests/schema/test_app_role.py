@@ -71,7 +71,7 @@ async def test_the_service_role_cannot_change_what_only_grows(
         async with engine.connect() as connection:
             assert (
                 await connection.execute(text("SELECT count(*) FROM consent_events"))
-            ).scalar() == 1
+            ).scalar() == 2  # INFORMED, then the GRANT
             assert (
                 await connection.execute(text("SELECT count(*) FROM access_log"))
             ).scalar_one() > 0

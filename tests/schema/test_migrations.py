@@ -21,8 +21,14 @@ from ledger import access_log, events
 from ledger.service import CLIENT_GRANTOR, Actor, append, start_chain
 from schema.base import Base
 from schema.db import MIGRATIONS, is_sqlite, make_engine, make_sessions, make_sync_engine, migrate
-from schema.enums import AccessAction, ConsentEventType, DataCategory, Language
-from schema.models import Organisation
+from schema.enums import (
+    AccessAction,
+    ConsentEventType,
+    DataCategory,
+    Language,
+    RelationshipOrigin,
+)
+from schema.models import ClientRelationship, Organisation
 from tests.factories import client_row
 
 T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
@@ -335,5 +341,57 @@ async def test_downgrade_to_base_and_upgrade_to_head(database_url: str) -> None:
             for problem in refusal_problems(engine, table, changes_for(database_url, table))
         ]
         assert problems == [], "\n".join(problems)
+    finally:
+        engine.dispose()
+
+
+# --- 0004: client relationships ---
+
+
+def test_0004_gives_every_existing_client_its_responsible_organisers_relationship(
+    database_url: str,
+) -> None:
+    """Clients registered before relationships existed keep their organiser's access: the
+    migration opens the responsible organiser's relationship, as and when registered."""
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0001")
+        clients = {uuid.uuid4(): "wc-pirkanmaa", uuid.uuid4(): "helsinki"}
+        with engine.begin() as connection:
+            for client_id, organiser in clients.items():
+                row = client_row(client_id, T0)
+                connection.execute(
+                    text(
+                        "INSERT INTO clients (id, personal_id, name, search_name, language,"
+                        " organiser_id, protected_identity, registered_at, registered_by_org)"
+                        " VALUES (:id, :pid, :name, :name, 'FI', :org, :protected, :at, 'kela')"
+                    ),
+                    {
+                        "id": client_id.hex if is_sqlite(database_url) else client_id,
+                        "pid": row.personal_id,
+                        "name": row.name,
+                        "org": organiser,
+                        "protected": False,
+                        "at": T0.replace(tzinfo=None) if is_sqlite(database_url) else T0,
+                    },
+                )
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        with engine.connect() as connection:
+            found = connection.execute(
+                select(
+                    ClientRelationship.client_id,
+                    ClientRelationship.organisation_id,
+                    ClientRelationship.responsible,
+                    ClientRelationship.origin,
+                    ClientRelationship.opened_at,
+                    ClientRelationship.opened_by_org,
+                )
+            ).all()
+        assert {(r.client_id, r.organisation_id) for r in found} == set(clients.items())
+        assert all(r.responsible for r in found)
+        assert {r.origin for r in found} == {RelationshipOrigin.RESPONSIBLE}
+        assert {(r.opened_at, r.opened_by_org) for r in found} == {(T0, "kela")}
     finally:
         engine.dispose()
