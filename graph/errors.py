@@ -5,7 +5,8 @@
     ├── NotFound          (NOT_FOUND)          no such thing, or none the caller may know of
     ├── Conflict          (CONFLICT)           right input, wrong moment: stale version, taken id
     ├── PayloadTooLarge   (PAYLOAD_TOO_LARGE)  an upload over the limit
-    └── QueryTooComplex   (QUERY_TOO_COMPLEX)  a query over the depth, alias or token limits
+    ├── QueryTooComplex   (QUERY_TOO_COMPLEX)  a query over the depth, alias or token limits
+    └── PolicyInvalid     (POLICY_INVALID)     a policy reload refused: the file fails its check
 
 ``authz.errors`` (UNAUTHENTICATED, FORBIDDEN) and ``ledger.errors`` (BAD_USER_INPUT,
 CONFLICT) carry codes the same way. Anything else is masked as INTERNAL_SERVER_ERROR.
@@ -16,6 +17,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from authz.errors import AuthzError
+from graph.observability.requests import current_id, note_outcome
 from ledger.errors import LedgerError
 
 
@@ -45,6 +47,10 @@ class PayloadTooLarge(GraphError):
 
 class QueryTooComplex(GraphError):
     code = "QUERY_TOO_COMPLEX"
+
+
+class PolicyInvalid(GraphError):
+    code = "POLICY_INVALID"
 
 
 KNOWN = (GraphError, AuthzError, LedgerError)
@@ -93,5 +99,11 @@ def shape(error: GraphQLError) -> GraphQLError:
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
-    """A GraphQL-shaped body for errors answered outside GraphQL execution."""
-    return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    """A GraphQL-shaped body for errors answered outside GraphQL execution; it names the
+    request (``extensions.requestId``) and becomes the request's outcome code."""
+    note_outcome(code)
+    extensions: dict[str, Any] = {"code": code}
+    request_id = current_id()
+    if request_id is not None:
+        extensions["requestId"] = str(request_id)
+    return {"data": None, "errors": [{"message": message, "extensions": extensions}]}

@@ -14,6 +14,7 @@ from authz.errors import AuthzError, Forbidden, Unauthenticated
 from authz.principal import Principal
 from graph.context import Context, Runtime
 from graph.errors import KNOWN, KnownError, NotFound, PayloadTooLarge, error_body
+from graph.observability.requests import SCOPE_KEY
 from graph.services.attachments import readable
 from graph.unit_of_work import finish
 
@@ -134,7 +135,8 @@ def body_limit(scope: Scope) -> int:
 
 class InfocapGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context.open(runtime_of(request.scope), request.scope[PRINCIPAL])
+        scope = request.scope
+        return Context.open(runtime_of(scope), scope[PRINCIPAL], scope.get(SCOPE_KEY))
 
 
 async def download(request: Request) -> Response:
@@ -143,7 +145,8 @@ async def download(request: Request) -> Response:
         principal = await authenticate(request.scope, request.headers)
     except AuthzError as error:
         return refusal(error)
-    ctx = Context.open(runtime_of(request.scope), principal)
+    request.scope[PRINCIPAL] = principal
+    ctx = Context.open(runtime_of(request.scope), principal, request.scope.get(SCOPE_KEY))
     try:
         row, content = await readable(ctx, request.path_params["attachment_id"])
     except KNOWN as error:

@@ -20,7 +20,8 @@ from strawberry.utils.logging import StrawberryLogger
 import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.errors import INTERNAL, code_of
 from graph.extensions import ErrorShaping, UnitOfWork
-from graph.resolvers import clients, consents, notices, records
+from graph.observability.extension import Observe
+from graph.resolvers import clients, consents, notices, policy, records
 from graph.settings import Settings
 
 log = logging.getLogger("infocap.graphql")
@@ -57,6 +58,10 @@ class Mutation:
     prohibit_disclosure = strawberry.mutation(resolver=consents.prohibit_disclosure)
     lift_prohibition = strawberry.mutation(resolver=consents.lift_prohibition)
     record_informed = strawberry.mutation(resolver=consents.record_informed)
+    reload_policy = strawberry.mutation(
+        resolver=policy.reload_policy_file,
+        description="Reload the policy file (a dpo of Kela). See docs/access.md.",
+    )
 
 
 class InfocapSchema(strawberry.Schema):
@@ -80,6 +85,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     # Factories, not instances: every operation gets extensions of its own.
     extensions: list[Callable[[], SchemaExtension]] = [
+        Observe,
         ErrorShaping,
         UnitOfWork,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),

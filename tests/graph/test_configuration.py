@@ -19,8 +19,10 @@ def test_every_field_is_a_declared_setting():
     variables = [spec.env for _, spec, _ in declared()]
     assert len(set(variables)) == len(variables)
     for _, spec, _ in declared():
-        assert spec.env.startswith("INFOCAP_") and spec.env.isupper()
-        assert spec.meaning and spec.group
+        assert spec.env.startswith("INFOCAP_")
+        assert spec.env.isupper()
+        assert spec.meaning
+        assert spec.group
 
 
 def test_the_committed_configuration_doc_is_the_generated_one():
@@ -69,7 +71,7 @@ def test_the_new_settings_are_read():
             "INFOCAP_POLICY_FILE": "/etc/infocap/policy.csv",
             "INFOCAP_POLICY_MODEL": "/etc/infocap/model.conf",
             "INFOCAP_POLICY_POLL_SECONDS": "2.5",
-            "INFOCAP_HOST": "0.0.0.0",
+            "INFOCAP_HOST": "192.0.2.10",
             "INFOCAP_PORT": "8080",
             "INFOCAP_WORKERS": "4",
             "INFOCAP_LOG_LEVEL": "warning",
@@ -78,7 +80,7 @@ def test_the_new_settings_are_read():
     assert settings.policy_file == Path("/etc/infocap/policy.csv")
     assert settings.policy_model == Path("/etc/infocap/model.conf")
     assert settings.policy_poll_seconds == 2.5
-    assert (settings.host, settings.port, settings.workers) == ("0.0.0.0", 8080, 4)
+    assert (settings.host, settings.port, settings.workers) == ("192.0.2.10", 8080, 4)
     assert settings.log_level == "warning"
 
 
