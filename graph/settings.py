@@ -223,7 +223,8 @@ class Settings:
         (),
         "CORS_ORIGINS",
         "comma-separated browser origins allowed to call the API (`GET`, `POST`, `OPTIONS`; "
-        "headers `Authorization`, `Content-Type`; no cookies; preflights cached 600 s)",
+        "headers `Authorization`, `Content-Type`, `X-Request-ID`, and `X-Request-ID` readable "
+        "in answers; no cookies; preflights cached 600 s)",
         group=SERVICE,
         parse=comma_list,
     )

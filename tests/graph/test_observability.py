@@ -121,6 +121,16 @@ async def test_error_answers_name_the_request(http):
     assert error["extensions"]["requestId"] == forbidden.headers["X-Request-ID"]
 
 
+async def test_browsers_on_allowed_origins_may_read_the_request_id(settings, clock):
+    app = create_app(replace(settings, cors_origins=("https://app.example.fi",)), clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/healthz", headers={"Origin": "https://app.example.fi"})
+    assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]
+    assert response.headers["X-Request-ID"]
+
+
 # --- the request log -----------------------------------------------------------------------
 
 
