@@ -9,7 +9,7 @@ and ``Authenticator.refusals`` counts refusals by check for an exporter to read.
 import json
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -156,6 +156,7 @@ class Authenticator:
         algorithms: Sequence[str],
         organisations: Mapping[str, OrganisationType],
         refused_kid_prefix: str | None = None,
+        on_refusal: Callable[[str], None] | None = None,
     ) -> None:
         refused = [a for a in algorithms if a not in ASYMMETRIC_ALGORITHMS]
         if refused:
@@ -168,12 +169,15 @@ class Authenticator:
         self._refused_kid_prefix = refused_kid_prefix
         self.refusals: Counter[str] = Counter()
         """Refused tokens, by the check that failed."""
+        self._on_refusal = on_refusal
 
     async def authenticate(self, authorization: str | None) -> Principal:
         try:
             return await self._authenticate(authorization)
         except AuthzError as refusal:
             self.refusals[refusal.check] += 1
+            if self._on_refusal is not None:
+                self._on_refusal(refusal.check)
             level = logging.INFO if refusal.check == "missing" else logging.WARNING
             log.log(
                 level, "bearer token refused (%s): the %s check failed", refusal.code, refusal.check

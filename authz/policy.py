@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import casbin
+from casbin.persist.adapters.string_adapter import StringAdapter
 
 from authz.basis import POLICY_BASES, Basis
 
@@ -31,9 +32,22 @@ class Policy:
     """The loaded policy. The file is read once; answers are memoised by key, so Casbin
     is consulted once per (subject, object, action) however many fields and rows ask."""
 
-    def __init__(self, model: Path = DEFAULT_MODEL, policy: Path = DEFAULT_POLICY) -> None:
-        self.sha256 = hashlib.sha256(policy.read_bytes()).hexdigest()
-        self._enforcer = casbin.Enforcer(str(model), str(policy), enable_log=False)
+    def __init__(
+        self,
+        model: Path = DEFAULT_MODEL,
+        policy: Path = DEFAULT_POLICY,
+        *,
+        content: bytes | None = None,
+    ) -> None:
+        """The policy in ``policy``, or in ``content`` (the bytes once read from it, so
+        that the hash and the rules come from the same read)."""
+        data = policy.read_bytes() if content is None else content
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        self.content = data
+        # Lines stripped as Casbin's file adapter strips them; "#" keeps an empty policy
+        # loadable (the string adapter refuses an empty string).
+        lines = "\n".join(line.strip() for line in data.decode("utf-8").splitlines()) or "#"
+        self._enforcer = casbin.Enforcer(str(model), StringAdapter(lines), enable_log=False)
         known = {b.value for b in POLICY_BASES}
         unknown = sorted({line[3] for line in self._enforcer.get_policy() if line[3] not in known})
         if unknown:

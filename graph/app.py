@@ -16,7 +16,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from authz.authn import KeySource
 from graph.context import Clock, utc_now
 from graph.errors import INTERNAL, INTERNAL_MESSAGE, error_body
+from graph.health import healthz, metrics_endpoint, readyz
 from graph.http import BearerAuth, BodyLimit, InfocapGraphQL, body_limit, download
+from graph.observability import metrics
+from graph.observability.middleware import RequestObserver
+from graph.policy_reload import watching
 from graph.runtime import check_ledger_key, running
 from graph.schema import build_schema
 from graph.settings import Settings, load_settings
@@ -37,8 +41,15 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running(settings, clock=clock, keys=keys) as runtime:
             app.state.runtime = runtime
-            async with runtime.live.listening():
-                yield
+            metrics.worker_started()
+            try:
+                async with (
+                    runtime.live.listening(),
+                    watching(runtime, settings.policy_poll_seconds),
+                ):
+                    yield
+            finally:
+                metrics.worker_stopped()
 
     schema = build_schema(settings)
     ide = not settings.production
@@ -53,14 +64,17 @@ def create_app(
     ide_html = graphql.graphql_ide_html if ide else None
     app = Starlette(
         routes=[
-            Route("/health", health),
+            Route("/healthz", healthz),
+            Route("/health", healthz),  # the older name, kept for existing probes
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
             Route("/attachments/{attachment_id}", download, methods=["GET"]),
             Route("/graphql", BodyLimit(BearerAuth(graphql, ide_html=ide_html), body_limit)),
             WebSocketRoute("/graphql", BearerAuth(graphql, ide_html=None)),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: internal_error},
-        middleware=cors(settings),
+        middleware=[Middleware(RequestObserver), *cors(settings)],
     )
     app.state.schema = schema
     return app
@@ -80,14 +94,11 @@ def cors(settings: Settings) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
             max_age=600,
         )
     ]
-
-
-async def health(_: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
 
 
 async def internal_error(_: Request, __: Exception) -> JSONResponse:

@@ -1,10 +1,12 @@
-"""``infocap``: serve, migrate, export the schema, import guardianships, check the ledger.
+"""``infocap``: serve, migrate, check a deployment, export the schema and the settings'
+documentation, import guardianships, check the ledger, show and check the policy.
 
 Commands import what they need when they run, so ``infocap --help`` and ``schema
 export`` start without touching a database."""
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -18,6 +20,7 @@ from graph.settings import DEMO_ISSUER, Settings, SettingsError, load_settings
 DEMO_DIR = Path(".infocap-demo")
 TOKENS_FILE = DEMO_DIR / "tokens.env"
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+CONFIGURATION_DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,11 +28,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--host", help="default INFOCAP_HOST (127.0.0.1)")
+    serve.add_argument("--port", type=int, help="default INFOCAP_PORT (8000)")
+    serve.add_argument("--workers", type=int, help="default INFOCAP_WORKERS (1)")
     serve.add_argument(
         "--demo", action="store_true", help="demo keys, synthetic data, a token per role"
+    )
+    serve.add_argument(
+        "--check", action="store_true", help="run `infocap check` first; refuse to start on FAIL"
+    )
+
+    commands.add_parser(
+        "check", help="check configuration, database, JWKS, policy and ledger key; one line each"
+    )
+
+    settings_parser = commands.add_parser("settings", help="the service's settings")
+    settings_commands = settings_parser.add_subparsers(dest="settings_command", required=True)
+    settings_docs = settings_commands.add_parser("docs", help="write docs/configuration.md")
+    settings_docs.add_argument(
+        "--output", type=Path, default=CONFIGURATION_DOC, help="'-' for standard output"
+    )
+
+    policy = commands.add_parser("policy", help="the access policy")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True)
+    policy_commands.add_parser("show", help="the active policy's decisions and SHA-256")
+    policy_check = policy_commands.add_parser(
+        "check", help="check a changed policy file and show how its decisions differ"
+    )
+    policy_check.add_argument("file", type=Path)
+    policy_check.add_argument(
+        "--against", type=Path, help="the policy to compare with (default: INFOCAP_POLICY_FILE)"
     )
 
     commands.add_parser("migrate", help="bring the database to the current schema")
@@ -55,7 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "schema":
             return export_schema(args.output)
+        if args.command == "settings":
+            return write_settings_docs(args.output)
+        if args.command == "check":
+            from graph.check import check
+
+            return check(os.environ)
         settings = load_settings(os.environ)
+        if args.command == "policy":
+            return policy_command(settings, args)
         if args.command == "serve":
             return serve_command(settings, args)
         if args.command == "migrate":
@@ -90,25 +126,81 @@ def export_schema(output: Path) -> int:
     return 0
 
 
+def write_settings_docs(output: Path) -> int:
+    from graph.settings_docs import render
+
+    text = render()
+    if str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}")
+    return 0
+
+
+def policy_command(settings: Settings, args: argparse.Namespace) -> int:
+    from authz.active_policy import PolicyRefused, load_checked
+    from authz.policy_diff import Decisions, render_diff, render_matrix
+
+    try:
+        against = getattr(args, "against", None)
+        active = load_checked(settings.policy_model, against or settings.policy_file)
+    except PolicyRefused as refused:
+        name = "--against" if against else "INFOCAP_POLICY_FILE"
+        raise SettingsError(f"{name} is refused: {'; '.join(refused.problems)}") from refused
+    if args.policy_command == "show":
+        print(f"policy file {settings.policy_file}")
+        print(render_matrix(Decisions.of(active)))
+        return 0
+    try:
+        changed = load_checked(settings.policy_model, args.file)
+    except PolicyRefused as refused:
+        for problem in refused.problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"{args.file}: refused ({len(refused.problems)} problems)", file=sys.stderr)
+        return 1
+    print(f"{args.file}: OK, sha256 {changed.sha256}")
+    print(render_diff(Decisions.of(active), Decisions.of(changed)))
+    return 0
+
+
 def serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    import tempfile
+
+    from graph.observability.metrics import MULTIPROC_ENV
     from schema.db import is_sqlite, migrate
 
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
     if args.demo and settings.production:
         raise SettingsError("demo mode is refused in production")
+    if args.check:
+        from graph.check import check
+
+        if check(os.environ) != 0:
+            print("infocap: not starting: a check failed", file=sys.stderr)
+            return 1
     # The port first: a start that cannot listen changes nothing (no new demo keys,
     # no tokens printed).
     try:
-        sock = listening_socket(args.host, args.port)
+        sock = listening_socket(host, port)
     except OSError as error:
-        print(f"infocap: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        print(f"infocap: cannot listen on {host}:{port}: {error}", file=sys.stderr)
         return 1
-    with sock:
+    with sock, contextlib.ExitStack() as stack:
         if args.demo:
-            base = f"http://{args.host}:{args.port}"
-            settings = asyncio.run(prepare_demo(settings, f"{base}/graphql"))
+            settings = asyncio.run(prepare_demo(settings, f"http://{host}:{port}/graphql"))
         elif is_sqlite(settings.database_url):
             migrate(settings.database_url)  # once, before the workers start
-        run_server(sock, args.host, args.port, args.workers)
+        if workers > 1 and not os.environ.get(MULTIPROC_ENV):
+            # Each worker writes its metrics here; a scrape adds them up. Fresh each run.
+            metrics_dir = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="infocap-metrics-")
+            )
+            os.environ[MULTIPROC_ENV] = metrics_dir
+            stack.callback(os.environ.pop, MULTIPROC_ENV, None)
+        run_server(sock, host, port, workers, settings.log_level)
     return 0
 
 
@@ -125,9 +217,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(sock: socket.socket, host: str, port: int, workers: int) -> None:
+def run_server(sock: socket.socket, host: str, port: int, workers: int, log_level: str) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
+
+    from graph.observability.logs import logging_config
 
     config = uvicorn.Config(
         "graph.app:app_from_environment",
@@ -135,7 +229,8 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=logging_config(log_level),
+        access_log=False,
     )
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from authz.active_policy import ActivePolicy
 from authz.authn import Authenticator
 from authz.guard import Guard
 from authz.policy import Policy
@@ -36,7 +37,7 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    policy: Policy
+    policies: ActivePolicy
     authenticator: Authenticator
     organisations: Organisations
     blobs: BlobStore
@@ -45,6 +46,11 @@ class Runtime:
     clock: Clock = utc_now
     errors: Counter[str] = field(default_factory=Counter)
     """Errors answered, by code: GraphQL's and the HTTP edge's (for an exporter)."""
+
+    @property
+    def policy(self) -> Policy:
+        """The policy in force now; a request keeps the one its guard took."""
+        return self.policies.current
 
 
 @dataclass(frozen=True)
@@ -58,14 +64,19 @@ class Context:
     loaders: Loaders
 
     @classmethod
-    def open(cls, runtime: Runtime, principal: Principal) -> "Context":
-        """A request's context with a fresh session; the unit of work closes it."""
+    def open(
+        cls, runtime: Runtime, principal: Principal, request_id: uuid.UUID | None = None
+    ) -> "Context":
+        """A request's context with a fresh session; the unit of work closes it.
+
+        ``request_id`` is the HTTP request's (``X-Request-ID``), so that the access log,
+        the log line and error answers name the same id; a new one otherwise."""
         now = runtime.clock()
         session = runtime.sessions()
         return cls(
             runtime=runtime,
             principal=principal,
-            request_id=uuid.uuid4(),
+            request_id=request_id or uuid.uuid4(),
             now=now,
             session=session,
             guard=Guard(runtime.policy, principal, now),
@@ -89,7 +100,7 @@ class Context:
             organisation_id=self.principal.organisation_id,
             roles=tuple(r.value for r in self.principal.roles),
             azp=self.principal.azp,
-            policy_hash=self.runtime.policy.sha256,
+            policy_hash=self.guard.policy.sha256,
         )
 
 

@@ -9,8 +9,9 @@
     │                                          or cost limits
     ├── RateLimited       (RATE_LIMITED)       too many expensive operations or registrations
     │                                          in the window; ``retryAfter`` says when to retry
-    └── OperationTimeout  (TIMEOUT)            the operation ran past its time limit and was
-                                               cancelled; nothing it wrote is kept
+    ├── OperationTimeout  (TIMEOUT)            the operation ran past its time limit and was
+    │                                          cancelled; nothing it wrote is kept
+    └── PolicyInvalid     (POLICY_INVALID)     a policy reload refused: the file fails its check
 
 Errors may carry extensions beside the code (``QueryTooComplex``: ``cost``, ``limit``;
 ``RateLimited``: ``retryAfter``; input limits: ``field``, ``limit``).
@@ -24,6 +25,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from authz.errors import AuthzError
+from graph.observability.requests import current_id, note_outcome
 from ledger.errors import LedgerError
 
 
@@ -66,6 +68,10 @@ class RateLimited(GraphError):
 
 class OperationTimeout(GraphError):
     code = "TIMEOUT"
+
+
+class PolicyInvalid(GraphError):
+    code = "POLICY_INVALID"
 
 
 KNOWN = (GraphError, AuthzError, LedgerError)
@@ -124,8 +130,11 @@ def shape(error: GraphQLError) -> GraphQLError:
 
 
 def error_body(code: str, message: str, **extensions: Any) -> dict[str, Any]:
-    """A GraphQL-shaped body for errors answered outside GraphQL execution."""
-    return {
-        "data": None,
-        "errors": [{"message": message, "extensions": {"code": code, **extensions}}],
-    }
+    """A GraphQL-shaped body for errors answered outside GraphQL execution; it names the
+    request (``extensions.requestId``) and becomes the request's outcome code."""
+    note_outcome(code)
+    fields: dict[str, Any] = {"code": code, **extensions}
+    request_id = current_id()
+    if request_id is not None:
+        fields["requestId"] = str(request_id)
+    return {"data": None, "errors": [{"message": message, "extensions": fields}]}

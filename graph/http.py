@@ -30,6 +30,7 @@ from graph.errors import (
     RateLimited,
     error_body,
 )
+from graph.observability.requests import SCOPE_KEY
 from graph.services.attachments import readable
 from graph.unit_of_work import finish
 from graph.websocket import Connection, LiveHandler
@@ -179,8 +180,9 @@ class InfocapGraphQL(GraphQL[Context | Connection, None]):
     async def get_context(self, request: Any, response: Any) -> Context | Connection:
         if isinstance(request, WebSocket):
             return Connection(runtime_of(request.scope), request)
-        context = Context.open(runtime_of(request.scope), request.scope[PRINCIPAL])
-        request.scope[CONTEXT] = context
+        scope = request.scope
+        context = Context.open(runtime_of(scope), scope[PRINCIPAL], scope.get(SCOPE_KEY))
+        scope[CONTEXT] = context
         return context
 
     def decode_json(self, data: str | bytes) -> object:
@@ -234,11 +236,12 @@ async def download(request: Request) -> Response:
         principal = await authenticate(request.scope, request.headers)
     except AuthzError as error:
         return refuse(request.scope, error)
-    ctx = Context.open(runtime_of(request.scope), principal)
+    request.scope[PRINCIPAL] = principal
+    ctx = Context.open(runtime_of(request.scope), principal, request.scope.get(SCOPE_KEY))
     try:
         row, content = await readable(ctx, request.path_params["attachment_id"])
     except KNOWN as error:
-        return refusal(error)
+        return refuse(request.scope, error)
     finally:
         await finish(ctx, ok=True)
     return Response(

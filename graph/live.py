@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.observability.metrics import SUBSCRIPTIONS
 from schema.db import is_sqlite
 from schema.models import Notice, NoticeMove
 
@@ -121,10 +122,12 @@ class LiveNotices:
     def subscribe(self, organisation: str) -> Iterator[Subscriber]:
         subscriber = Subscriber(organisation)
         self._subscribers.add(subscriber)
+        SUBSCRIPTIONS.inc()
         try:
             yield subscriber
         finally:
             self._subscribers.discard(subscriber)
+            SUBSCRIPTIONS.dec()
 
     @contextlib.asynccontextmanager
     async def listening(self) -> AsyncIterator[None]:

@@ -25,6 +25,7 @@ from authz.principal import Principal
 from graph.cost import is_connection, page_size
 from graph.documents import Field, Operation
 from graph.errors import RateLimited
+from graph.observability.metrics import RATE_LIMIT_REFUSALS
 from graph.settings import Settings
 
 READS_WINDOW_SECONDS = 60.0
@@ -150,7 +151,7 @@ class RateLimiter:
             waits["reads_per_organisation"] = self.by_organisation.wait(organisation, tokens)
         limit, wait = max(waits.items(), key=lambda item: item[1])
         if wait > 0:
-            self.refused[limit] += 1
+            self._refused(limit)
             raise RateLimited(
                 "too many searches, lookups or large pages; retry later",
                 retry_after=max(1, math.ceil(wait)),
@@ -160,9 +161,13 @@ class RateLimiter:
             self.by_organisation.take(organisation, tokens)
 
     def refuse_registrations(self, limit: str, earliest: datetime | None, now: datetime) -> None:
-        self.refused[limit] += 1
+        self._refused(limit)
         leaves = (earliest + REGISTRATIONS_WINDOW - now).total_seconds() if earliest else 0
         raise RateLimited(
             "too many registrations in the last hour; retry later",
             retry_after=max(1, math.ceil(leaves)),
         )
+
+    def _refused(self, limit: str) -> None:
+        self.refused[limit] += 1
+        RATE_LIMIT_REFUSALS.labels(limit).inc()

@@ -9,11 +9,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from authz.active_policy import ActivePolicy, PolicyRefused
 from authz.authn import Authenticator, JwksFile, JwksUrl, KeySource, NoKeys
-from authz.policy import Policy
 from graph.blobstore import BlobStore
 from graph.context import Clock, Runtime, utc_now
 from graph.live import LiveNotices
+from graph.observability.metrics import count_token_refusal, track_pool
 from graph.organisations import load_organisations
 from graph.rate_limits import RateLimiter
 from graph.settings import DEMO_KID_PREFIX, Settings, SettingsError
@@ -38,15 +39,26 @@ def check_ledger_key(path: Path) -> None:
         raise SettingsError("INFOCAP_LEDGER_KEY_FILE must hold an Ed25519 private key")
 
 
+def active_policy(settings: Settings) -> ActivePolicy:
+    """The configured policy, checked; a policy that fails its check stops the start."""
+    try:
+        return ActivePolicy(settings.policy_model, settings.policy_file)
+    except PolicyRefused as refused:
+        problems = "; ".join(refused.problems)
+        raise SettingsError(f"INFOCAP_POLICY_FILE is refused: {problems}") from refused
+
+
 @contextlib.asynccontextmanager
 async def running(
     settings: Settings, *, clock: Clock = utc_now, keys: KeySource | None = None
 ) -> AsyncIterator[Runtime]:
     """The runtime, for as long as the block runs. The embedded SQLite database is
     migrated first; PostgreSQL is migrated by ``infocap migrate``, as its owner."""
+    policies = active_policy(settings)
     if is_sqlite(settings.database_url):
         await anyio.to_thread.run_sync(migrate, settings.database_url)
     engine = make_engine(settings.database_url)
+    track_pool(engine)
     try:
         sessions = make_sessions(engine)
         async with sessions() as session:
@@ -55,7 +67,7 @@ async def running(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            policy=Policy(),
+            policies=policies,
             authenticator=Authenticator(
                 keys=keys or key_source(settings),
                 issuer=settings.jwt_issuer or "",
@@ -63,6 +75,7 @@ async def running(
                 algorithms=settings.jwt_algorithms,
                 organisations=organisations.types(),
                 refused_kid_prefix=None if settings.demo else DEMO_KID_PREFIX,
+                on_refusal=count_token_refusal,
             ),
             organisations=organisations,
             blobs=BlobStore(settings.attachment_dir),

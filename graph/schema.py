@@ -25,8 +25,10 @@ import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.context import Context
 from graph.errors import INTERNAL, OperationTimeout, QueryTooComplex, code_of, shape
 from graph.extensions import Admission, ErrorShaping, UnitOfWork
+from graph.observability.extension import Observe
+from graph.observability.requests import note_outcome
 from graph.per_event import EventExecutor
-from graph.resolvers import changes, clients, consents, live, notices, records
+from graph.resolvers import changes, clients, consents, live, notices, policy, records
 from graph.settings import Settings
 from graph.unit_of_work import finish
 
@@ -65,6 +67,10 @@ class Mutation:
     prohibit_disclosure = strawberry.mutation(resolver=consents.prohibit_disclosure)
     lift_prohibition = strawberry.mutation(resolver=consents.lift_prohibition)
     record_informed = strawberry.mutation(resolver=consents.record_informed)
+    reload_policy = strawberry.mutation(
+        resolver=policy.reload_policy_file,
+        description="Reload the policy file (a dpo of Kela). See docs/access.md.",
+    )
 
 
 @strawberry.type
@@ -110,12 +116,14 @@ class InfocapSchema(strawberry.Schema):
             length=length,
             limit=limit,
         )
-        error = GraphQLError(refusal.message, original_error=refusal)
+        error = shape(GraphQLError(refusal.message, original_error=refusal))
+        note_outcome(refusal.code)
         if isinstance(context, Context):
             context.runtime.errors[refusal.code] += 1
+            error.extensions = {**(error.extensions or {}), "requestId": str(context.request_id)}
             await finish(context, ok=False)
         log.info("%s: %s", refusal.code, refusal.message)
-        return ExecutionResult(data=None, errors=[shape(error)])
+        return ExecutionResult(data=None, errors=[error])
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -173,6 +181,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     # Factories, not instances: every operation gets extensions of its own.
     extensions: list[Callable[[], SchemaExtension]] = [
+        Observe,
         ErrorShaping,
         UnitOfWork,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),

@@ -1,50 +1,380 @@
-"""Configuration, read once from the environment and passed explicitly (``docs/auth.md``)."""
+"""Configuration, read once from the environment and passed explicitly.
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+Every setting is one declaration on ``Settings``: its field, default, environment
+variable, meaning, whether it is a secret, and how its text is read. ``load_settings``
+reads them all from that declaration, and ``docs/configuration.md`` is generated from
+it (``infocap settings docs``), so the list and the documentation cannot drift apart.
+To add a setting, add one field with ``setting(...)``; cross-field rules (what
+production refuses) stay in ``enforce_safe``.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from authz.authn import ASYMMETRIC_ALGORITHMS
+from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY
 from schema.db import role_of
 
 DEMO_ISSUER = "infocap-demo"
 DEMO_KID_PREFIX = "infocap-demo-"
 DEFAULT_DATABASE_URL = "sqlite:///./infocap.db"
 MIB = 1024 * 1024
+PREFIX = "INFOCAP_"
 
 
 class SettingsError(ValueError):
     pass
 
 
+Parse = Callable[[str, str], Any]
+"""Reads a variable's (non-blank, stripped) text; the variable's name is for messages."""
+
+
+def text(value: str, _: str) -> str:
+    return value
+
+
+def path(value: str, _: str) -> Path:
+    return Path(value)
+
+
+def positive(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a whole number") from error
+    if number <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return number
+
+
+def positive_seconds(value: str, name: str) -> float:
+    number = seconds(value, name)
+    if number == 0:
+        raise SettingsError(f"{name} must be more than zero seconds")
+    return number
+
+
+def port(value: str, name: str) -> int:
+    number = positive(value, name)
+    if number > 65535:
+        raise SettingsError(f"{name} must be a port number (1-65535)")
+    return number
+
+
+def seconds(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a number of seconds") from error
+    if not number >= 0 or number == float("inf"):
+        raise SettingsError(f"{name} must be zero or more seconds")
+    return number
+
+
+def comma_list(value: str, _: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def flag(value: str, name: str) -> bool:
+    if value not in ("0", "1"):
+        raise SettingsError(f"{name} is 1 (on) or 0 (off)")
+    return value == "1"
+
+
+def one_of(*choices: str) -> Parse:
+    def parse(value: str, name: str) -> str:
+        if value not in choices:
+            raise SettingsError(f"{name} is {' or '.join(choices)}")
+        return value
+
+    return parse
+
+
+def algorithms(value: str, name: str) -> tuple[str, ...]:
+    named = comma_list(value, name)
+    refused = [a for a in named if a not in ASYMMETRIC_ALGORITHMS]
+    if refused or not named:
+        listed = ", ".join(refused) or "(none given)"
+        raise SettingsError(f"{name} takes asymmetric algorithms; refused: {listed}")
+    return named
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the documentation says about one field, and how its variable is read."""
+
+    env: str
+    meaning: str
+    group: str
+    parse: Parse
+    secret: bool
+    shown_default: str | None
+
+
+SETTING = "infocap.setting"
+
+
+def setting(
+    default: Any,
+    name: str,
+    meaning: str,
+    *,
+    group: str,
+    parse: Parse = text,
+    secret: bool = False,
+    shown_default: str | None = None,
+) -> Any:
+    """A field of ``Settings`` read from ``INFOCAP_<name>``. A secret stays out of
+    ``repr`` and is never printed."""
+    spec = Setting(PREFIX + name, meaning, group, parse, secret, shown_default)
+    return field(default=default, repr=not secret, metadata={SETTING: spec})
+
+
+DATABASE = "Database"
+TOKENS = "Tokens"
+SERVICE = "Service"
+LIMITS = "Limits"
+POLICY = "Policy"
+LEDGER = "Ledger"
+OBSERVABILITY = "Observability"
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
-    migration_database_url: str | None = field(default=None, repr=False)
-    jwks_url: str | None = None
-    jwks_file: Path | None = None
-    jwt_issuer: str | None = None
-    jwt_audience: str = "infocap"
-    jwt_algorithms: tuple[str, ...] = ("RS256", "ES256")
-    env: str = "development"
-    ledger_key_file: Path | None = None
-    attachment_dir: Path = Path("./attachments")
-    max_upload_bytes: int = 20 * 1024 * 1024
-    demo: bool = False
-    cors_origins: tuple[str, ...] = ()
-    max_query_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 4000
-    max_body_bytes: int = MIB
-    max_query_length: int = 32_768
-    max_query_cost: int = 10_000
-    operation_timeout: float = 10.0
-    rate_reads_per_principal: int = 60
-    rate_reads_per_organisation: int = 1_200
-    rate_registrations_per_principal: int = 60
-    rate_registrations_per_organisation: int = 1_000
+    database_url: str = setting(
+        DEFAULT_DATABASE_URL,
+        "DATABASE_URL",
+        "`sqlite:///path` (embedded; migrated on start) or `postgresql://…` / "
+        "`postgresql+psycopg://…` (psycopg 3 either way; migrated by `infocap migrate`). "
+        "May carry a password.",
+        group=DATABASE,
+        secret=True,
+    )
+    migration_database_url: str | None = setting(
+        None,
+        "MIGRATION_DATABASE_URL",
+        "PostgreSQL: the schema owner's URL, used by `infocap migrate`. When its role differs "
+        "from the one in `INFOCAP_DATABASE_URL`, that role is granted what the service needs "
+        "and nothing that changes the append-only tables.",
+        group=DATABASE,
+        secret=True,
+    )
+    jwks_url: str | None = setting(
+        None,
+        "JWKS_URL",
+        "URL of the identity provider's JWKS (cached 5 minutes, refetched on an unknown "
+        "`kid`). Setting both this and the file is refused.",
+        group=TOKENS,
+    )
+    jwks_file: Path | None = setting(
+        None,
+        "JWKS_FILE",
+        "path of a JWKS file (read at start and again on an unknown `kid`)",
+        group=TOKENS,
+        parse=path,
+    )
+    jwt_issuer: str | None = setting(
+        None,
+        "JWT_ISSUER",
+        "the expected `iss`. Unset in development: the service starts, warns, and refuses "
+        "every token.",
+        group=TOKENS,
+    )
+    jwt_audience: str = setting("infocap", "JWT_AUDIENCE", "the expected `aud`", group=TOKENS)
+    jwt_algorithms: tuple[str, ...] = setting(
+        ("RS256", "ES256"),
+        "JWT_ALGORITHMS",
+        "accepted algorithms, comma-separated; asymmetric only (`none` and `HS*` are refused)",
+        group=TOKENS,
+        parse=algorithms,
+    )
+    env: str = setting(
+        "development",
+        "ENV",
+        "`development` or `production`. Production turns off GraphiQL, introspection and "
+        "field suggestions, and refuses to start without its secrets (below).",
+        group=SERVICE,
+        parse=one_of("development", "production"),
+    )
+    host: str = setting(
+        "127.0.0.1",
+        "HOST",
+        "the address `infocap serve` listens on (`--host` overrides it)",
+        group=SERVICE,
+    )
+    port: int = setting(
+        8000,
+        "PORT",
+        "the port `infocap serve` listens on (`--port` overrides it)",
+        group=SERVICE,
+        parse=port,
+    )
+    workers: int = setting(
+        1,
+        "WORKERS",
+        "worker processes of `infocap serve` (`--workers` overrides it)",
+        group=SERVICE,
+        parse=positive,
+    )
+    attachment_dir: Path = setting(
+        Path("./attachments"),
+        "ATTACHMENT_DIR",
+        "where attachment content lives, as `<dir>/<first two hex>/<sha256>`",
+        group=SERVICE,
+        parse=path,
+        shown_default="`./attachments`",
+    )
+    cors_origins: tuple[str, ...] = setting(
+        (),
+        "CORS_ORIGINS",
+        "comma-separated browser origins allowed to call the API (`GET`, `POST`, `OPTIONS`; "
+        "headers `Authorization`, `Content-Type`, `X-Request-ID`, and `X-Request-ID` readable "
+        "in answers; no cookies; preflights cached 600 s)",
+        group=SERVICE,
+        parse=comma_list,
+    )
+    demo: bool = setting(
+        False,
+        "DEMO",
+        "`1`: demo mode. `infocap serve --demo` sets it for its workers; not set by hand.",
+        group=SERVICE,
+        parse=flag,
+    )
+    max_upload_bytes: int = setting(
+        20 * 1024 * 1024,
+        "MAX_UPLOAD_BYTES",
+        "the largest attachment. A request body may be this plus 65,536 bytes of envelope.",
+        group=LIMITS,
+        parse=positive,
+        shown_default="20971520 (20 MiB)",
+    )
+    max_query_depth: int = setting(
+        12, "MAX_QUERY_DEPTH", "the deepest a query may nest", group=LIMITS, parse=positive
+    )
+    max_aliases: int = setting(
+        30,
+        "MAX_ALIASES",
+        "the most aliases in one document (fragments included)",
+        group=LIMITS,
+        parse=positive,
+    )
+    max_tokens: int = setting(
+        4000, "MAX_TOKENS", "the most tokens in one document", group=LIMITS, parse=positive
+    )
+    max_body_bytes: int = setting(
+        MIB,
+        "MAX_BODY_BYTES",
+        "the largest JSON request body (uploads, multipart, have `INFOCAP_MAX_UPLOAD_BYTES`); "
+        "larger is refused with 413 `PAYLOAD_TOO_LARGE` before it is read",
+        group=LIMITS,
+        parse=positive,
+        shown_default="1048576 (1 MiB)",
+    )
+    max_query_length: int = setting(
+        32_768,
+        "MAX_QUERY_LENGTH",
+        "the longest query document, in characters, checked before it is parsed",
+        group=LIMITS,
+        parse=positive,
+    )
+    max_query_cost: int = setting(
+        10_000,
+        "MAX_QUERY_COST",
+        "the highest estimated cost of an operation (the product of list sizes along each "
+        "path, summed; see docs/front-end.md), refused before it runs",
+        group=LIMITS,
+        parse=positive,
+    )
+    operation_timeout: float = setting(
+        10.0,
+        "OPERATION_TIMEOUT",
+        "seconds an operation may run before it is cancelled and rolled back (`TIMEOUT`)",
+        group=LIMITS,
+        parse=positive_seconds,
+        shown_default="`10`",
+    )
+    rate_reads_per_principal: int = setting(
+        60,
+        "RATE_READS_PER_PRINCIPAL",
+        "expensive reads (searches, lookups by personal identity code, pages over 50 rows) "
+        "a caller may make a minute, per server process",
+        group=LIMITS,
+        parse=positive,
+    )
+    rate_reads_per_organisation: int = setting(
+        1_200,
+        "RATE_READS_PER_ORGANISATION",
+        "expensive reads an organisation's callers may make a minute, per server process",
+        group=LIMITS,
+        parse=positive,
+    )
+    rate_registrations_per_principal: int = setting(
+        60,
+        "RATE_REGISTRATIONS_PER_PRINCIPAL",
+        "registrations (`registerClient`) a caller may make an hour, counted in the database",
+        group=LIMITS,
+        parse=positive,
+    )
+    rate_registrations_per_organisation: int = setting(
+        1_000,
+        "RATE_REGISTRATIONS_PER_ORGANISATION",
+        "registrations an organisation's callers may make an hour, counted in the database",
+        group=LIMITS,
+        parse=positive,
+    )
+    policy_file: Path = setting(
+        DEFAULT_POLICY,
+        "POLICY_FILE",
+        "the deployment's policy (Casbin CSV). Checked at start and on every reload "
+        "(`infocap policy check`); a reload (SIGHUP, or `reloadPolicy` by a dpo of Kela) "
+        "reads it again.",
+        group=POLICY,
+        parse=path,
+        shown_default="the shipped `authz/policy.csv`",
+    )
+    policy_model: Path = setting(
+        DEFAULT_MODEL,
+        "POLICY_MODEL",
+        "the Casbin model the policy is read with; change it only with the code",
+        group=POLICY,
+        parse=path,
+        shown_default="the shipped `authz/model.conf`",
+    )
+    policy_poll_seconds: float = setting(
+        10.0,
+        "POLICY_POLL_SECONDS",
+        "how often each worker looks for a policy reload recorded by another worker or "
+        "replica, and follows it when its own file holds that policy; `0` turns it off",
+        group=POLICY,
+        parse=seconds,
+        shown_default="`10`",
+    )
+    ledger_key_file: Path | None = setting(
+        None,
+        "LEDGER_KEY_FILE",
+        "an Ed25519 private key in PEM, without a password, that signs ledger checkpoints. "
+        "Checked at start when set.",
+        group=LEDGER,
+        parse=path,
+    )
+    log_level: str = setting(
+        "info",
+        "LOG_LEVEL",
+        "`debug`, `info`, `warning` or `error`: the service's JSON log lines on standard error",
+        group=OBSERVABILITY,
+        parse=one_of("debug", "info", "warning", "error"),
+    )
+    metrics_token: str | None = setting(
+        None,
+        "METRICS_TOKEN",
+        "when set, `GET /metrics` needs `Authorization: Bearer <this>`; when unset, it "
+        "answers only clients on the loopback address",
+        group=OBSERVABILITY,
+        secret=True,
+    )
 
     @property
     def production(self) -> bool:
@@ -59,42 +389,22 @@ class Settings:
         return app if app and app != owner else None
 
 
-def load_settings(environ: Mapping[str, str]) -> Settings:
-    def get(name: str) -> str | None:
-        value = environ.get(f"INFOCAP_{name}", "").strip()
-        return value or None
+def declared() -> Iterator[tuple[str, Setting, Any]]:
+    """Every setting: field name, declaration, default."""
+    for item in fields(Settings):
+        spec = item.metadata.get(SETTING)
+        if isinstance(spec, Setting):
+            yield item.name, spec, item.default
 
-    env = get("ENV") or "development"
-    if env not in ("development", "production"):
-        raise SettingsError("INFOCAP_ENV is development or production")
-    algorithms = tuple(
-        a.strip() for a in (get("JWT_ALGORITHMS") or "RS256,ES256").split(",") if a.strip()
-    )
-    refused = [a for a in algorithms if a not in ASYMMETRIC_ALGORITHMS]
-    if refused or not algorithms:
-        named = ", ".join(refused) or "(none given)"
-        raise SettingsError(f"INFOCAP_JWT_ALGORITHMS takes asymmetric algorithms; refused: {named}")
-    settings = Settings(
-        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        migration_database_url=get("MIGRATION_DATABASE_URL"),
-        jwks_url=get("JWKS_URL"),
-        jwks_file=_path(get("JWKS_FILE")),
-        jwt_issuer=get("JWT_ISSUER"),
-        jwt_audience=get("JWT_AUDIENCE") or "infocap",
-        jwt_algorithms=algorithms,
-        env=env,
-        ledger_key_file=_path(get("LEDGER_KEY_FILE")),
-        attachment_dir=Path(get("ATTACHMENT_DIR") or "./attachments"),
-        max_upload_bytes=_positive(
-            get("MAX_UPLOAD_BYTES"), 20 * 1024 * 1024, "INFOCAP_MAX_UPLOAD_BYTES"
-        ),
-        demo=get("DEMO") == "1",
-        cors_origins=tuple(o.strip() for o in (get("CORS_ORIGINS") or "").split(",") if o.strip()),
-        max_query_depth=_positive(get("MAX_QUERY_DEPTH"), 12, "INFOCAP_MAX_QUERY_DEPTH"),
-        max_aliases=_positive(get("MAX_ALIASES"), 30, "INFOCAP_MAX_ALIASES"),
-        max_tokens=_positive(get("MAX_TOKENS"), 4000, "INFOCAP_MAX_TOKENS"),
-        **_edge_limits(get),
-    )
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """The settings from ``environ`` (a blank variable counts as unset), checked."""
+    values: dict[str, Any] = {}
+    for name, spec, _ in declared():
+        raw = environ.get(spec.env, "").strip()
+        if raw:
+            values[name] = spec.parse(raw, spec.env)
+    settings = Settings(**values)
     enforce_safe(settings)
     return settings
 
@@ -116,53 +426,3 @@ def enforce_safe(settings: Settings) -> None:
         raise SettingsError(f"production needs {', '.join(missing)}")
     if settings.demo or settings.jwt_issuer == DEMO_ISSUER:
         raise SettingsError("production refuses demo mode and the demo issuer")
-
-
-def _edge_limits(get: Callable[[str], str | None]) -> dict[str, Any]:
-    """The limits of the edge (``docs/security.md``): sizes, cost, time, rates."""
-    defaults = Settings()
-    whole_numbers = {
-        "max_body_bytes": "MAX_BODY_BYTES",
-        "max_query_length": "MAX_QUERY_LENGTH",
-        "max_query_cost": "MAX_QUERY_COST",
-        "rate_reads_per_principal": "RATE_READS_PER_PRINCIPAL",
-        "rate_reads_per_organisation": "RATE_READS_PER_ORGANISATION",
-        "rate_registrations_per_principal": "RATE_REGISTRATIONS_PER_PRINCIPAL",
-        "rate_registrations_per_organisation": "RATE_REGISTRATIONS_PER_ORGANISATION",
-    }
-    limits: dict[str, Any] = {
-        attribute: _positive(get(name), getattr(defaults, attribute), f"INFOCAP_{name}")
-        for attribute, name in whole_numbers.items()
-    }
-    limits["operation_timeout"] = _seconds(
-        get("OPERATION_TIMEOUT"), defaults.operation_timeout, "INFOCAP_OPERATION_TIMEOUT"
-    )
-    return limits
-
-
-def _path(value: str | None) -> Path | None:
-    return None if value is None else Path(value)
-
-
-def _positive(value: str | None, default: int, name: str) -> int:
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError as error:
-        raise SettingsError(f"{name} must be a whole number") from error
-    if number <= 0:
-        raise SettingsError(f"{name} must be positive")
-    return number
-
-
-def _seconds(value: str | None, default: float, name: str) -> float:
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except ValueError as error:
-        raise SettingsError(f"{name} must be a number of seconds") from error
-    if not math.isfinite(number) or number <= 0:
-        raise SettingsError(f"{name} must be a positive number of seconds")
-    return number

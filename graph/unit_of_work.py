@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from authz.principal import Principal
 from graph.context import Context, Runtime
+from graph.observability import metrics
 from ledger import access_log
 
 log = logging.getLogger("infocap.unit_of_work")
@@ -28,6 +29,7 @@ async def finish(ctx: Context, *, ok: bool) -> bool:
             await ctx.session.commit()
             committed = True
             ctx.runtime.live.committed(ctx.session)
+            metrics.count_decisions(records)
         else:
             await ctx.session.rollback()
     except (SQLAlchemyError, OSError):
@@ -45,6 +47,7 @@ async def _write_apart(ctx: Context, records: list[access_log.AccessRecord]) -> 
     try:
         async with ctx.runtime.sessions() as session, session.begin():
             await access_log.write(session, ctx.accessor(), records)
+        metrics.count_decisions(records)
     except (SQLAlchemyError, OSError):
         log.exception("the access log of a failed request could not be written")
 

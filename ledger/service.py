@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger import metrics
 from ledger.chain import GENESIS, event_bytes, make_event, parse_time
 from ledger.errors import InvalidEvent
 from ledger.state import ConsentState, Grant, Prohibition, RowRef
@@ -97,6 +98,7 @@ async def append(
         update(LedgerHead).where(LedgerHead.client_id == client_id).values(head=event["hash"])
     )
     await session.flush()
+    metrics.appended()
     return row
 
 

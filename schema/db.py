@@ -55,19 +55,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """``hide_parameters``: an error's text never carries the values bound to a statement
+    (a personal identity code must not reach a log through an exception)."""
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target)
+        engine = create_async_engine(target, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        target,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 
 def make_sync_engine(url: str) -> Engine:
     target = sync_url(url)
-    engine = create_engine(target)
+    engine = create_engine(target, hide_parameters=True)
     if target.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -77,7 +83,7 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-APPEND_ONLY_TABLES = ("consent_events", "access_log")
+APPEND_ONLY_TABLES = ("consent_events", "access_log", "policy_changes")
 
 
 def migrate(url: str, revision: str = "head", *, app_role: str | None = None) -> None:
@@ -115,6 +121,20 @@ def grant_app_role(connection: Connection, role: str) -> None:
             privileges += ", UPDATE, DELETE"
         connection.execute(text(f"GRANT {privileges} ON {target} TO {grantee}"))
     connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {grantee}"))
+
+
+def head_revisions() -> frozenset[str]:
+    """The revisions a fully migrated database is at."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions the database is at; empty when it was never migrated."""
+    from alembic.migration import MigrationContext
+
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
 def role_of(url: str) -> str | None:

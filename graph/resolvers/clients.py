@@ -22,7 +22,8 @@ from schema.models import Client as ClientRow
 
 
 def me(info: Info) -> Principal:
-    return Principal.from_record(info.context.principal, info.context.organisations)
+    ctx = info.context
+    return Principal.from_record(ctx.principal, ctx.organisations, ctx.guard.policy.sha256)
 
 
 def organisations(info: Info) -> list[Organisation]:

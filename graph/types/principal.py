@@ -16,9 +16,15 @@ class Principal:
         description="For the client and guardian roles: the caller's own code."
     )
     system: str | None = strawberry.field(description="The calling system (the token's azp).")
+    policy_sha256: str = strawberry.field(
+        description="The SHA-256 of the policy file this request is decided under (the "
+        "access log's policyHash)."
+    )
 
     @classmethod
-    def from_record(cls, principal: PrincipalRecord, organisations: Organisations) -> "Principal":
+    def from_record(
+        cls, principal: PrincipalRecord, organisations: Organisations, policy_sha256: str
+    ) -> "Principal":
         org = principal.organisation_id
         return cls(
             subject=principal.subject,
@@ -27,4 +33,5 @@ class Principal:
             organisation=None if org is None else Organisation.from_record(organisations[org]),
             personal_id=principal.person,
             system=principal.azp,
+            policy_sha256=policy_sha256,
         )

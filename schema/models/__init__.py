@@ -11,6 +11,7 @@ from schema.models.guardianship import Guardianship
 from schema.models.notice import Notice, NoticeAttachment, NoticeMove
 from schema.models.organisation import Organisation
 from schema.models.plan import PlanVersion
+from schema.models.policy_change import PolicyChange
 
 __all__ = [
     "AccessLogEntry",
@@ -37,4 +38,5 @@ __all__ = [
     "Organisation",
     "PaymentCommitment",
     "PlanVersion",
+    "PolicyChange",
 ]

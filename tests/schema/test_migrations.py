@@ -2,6 +2,7 @@
 organisations, its append-only tables refuse change, and it migrates down and up."""
 
 import csv
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,7 +13,6 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -20,7 +20,16 @@ import schema.models  # noqa: F401  (registers every table)
 from ledger import access_log, events
 from ledger.service import CLIENT_GRANTOR, Actor, append, start_chain
 from schema.base import Base
-from schema.db import MIGRATIONS, is_sqlite, make_engine, make_sessions, make_sync_engine, migrate
+from schema.db import (
+    APPEND_ONLY_TABLES,
+    MIGRATIONS,
+    head_revisions,
+    is_sqlite,
+    make_engine,
+    make_sessions,
+    make_sync_engine,
+    migrate,
+)
 from schema.enums import (
     AccessAction,
     ConsentEventType,
@@ -67,10 +76,16 @@ def test_the_migrated_schema_matches_the_models(sync_engine: Engine) -> None:
     assert schema_differences(sync_engine) == []
     tables = set(inspect(sync_engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
-    assert {"consent_events", "ledger_heads", "consent_rules", "access_log"} <= tables
+    assert {
+        "consent_events",
+        "ledger_heads",
+        "consent_rules",
+        "access_log",
+        "policy_changes",
+    } <= tables
     with sync_engine.connect() as connection:
-        head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
-        assert MigrationContext.configure(connection).get_current_revision() == head
+        current = MigrationContext.configure(connection).get_current_heads()
+    assert set(current) == set(head_revisions())
 
 
 def test_the_organisations_are_seeded(sync_engine: Engine) -> None:
@@ -294,23 +309,27 @@ async def test_the_guards_hold_on_an_async_connection_too(database_url: str) -> 
 
 
 def guards(engine: Engine) -> set[str]:
-    """The names of the append-only triggers installed on the two append-only tables."""
+    """The names of the append-only triggers installed on the append-only tables."""
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
         else:
             query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
         names = {row[0] for row in connection.execute(text(query))}
-    return {n for n in names if n.startswith(APPEND_ONLY) and "_changes" not in n}
+    # The change feed's capture triggers (``<table>_changes``, on SQLite ``…_insert`` and
+    # ``…_update``) are not guards.
+    capture = re.compile(r"_changes(_insert|_update)?$")
+    return {n for n in names if n.startswith(APPEND_ONLY_TABLES) and not capture.search(n)}
 
 
 async def test_downgrade_to_base_and_upgrade_to_head(database_url: str) -> None:
     engine = make_sync_engine(database_url)
     try:
         installed = guards(engine)
-        # PostgreSQL: UPDATE/DELETE and TRUNCATE on the two tables; SQLite: UPDATE, DELETE
-        # and REPLACE (an insert meeting an existing key) on the two tables.
-        assert len(installed) == (6 if engine.dialect.name == "sqlite" else 4)
+        # PostgreSQL: UPDATE/DELETE and TRUNCATE on each append-only table; SQLite: UPDATE,
+        # DELETE and REPLACE (an insert meeting an existing key) on each.
+        per_table = 3 if engine.dialect.name == "sqlite" else 2
+        assert len(installed) == per_table * len(APPEND_ONLY_TABLES)
 
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection), "base")
