@@ -130,3 +130,14 @@ async def pg_api(pg_url: str, keys: Keys, tmp_path: Path) -> AsyncIterator[Api]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield Api(application)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The security figures of this run (oracle, fuzzing, faults), when any test made some."""
+    from tests import figures
+
+    line = figures.summary()
+    if line is not None:
+        terminalreporter.write_sep("-", "security figures")
+        terminalreporter.write_line(line)
+        figures.write({"databases": DATABASES})
