@@ -6,8 +6,11 @@ derived here. SQLite connections get foreign keys, WAL and a busy timeout, so th
 several writers queue instead of failing.
 """
 
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -79,8 +82,60 @@ def make_sync_engine(url: str) -> Engine:
     return engine
 
 
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def _one_at_a_time(method: F) -> F:
+    @functools.wraps(method)
+    async def serial(self: "SerialSession", *args: Any, **kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        if self._holder is task:  # a call inside a call (scalars → execute)
+            return await method(self, *args, **kwargs)
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            self._holder = task
+            try:
+                return await method(self, *args, **kwargs)
+            finally:
+                self._holder = None
+
+    return serial  # type: ignore[return-value]
+
+
+class SerialSession(AsyncSession):
+    """An ``AsyncSession`` whose operations run one at a time.
+
+    GraphQL resolves sibling fields concurrently (the root fields of a query, the items
+    of a list, the batches of different DataLoaders), all on the request's one session,
+    and SQLAlchemy's session allows no concurrent operation: two root fields whose first
+    statement both needed the connection once answered ``INTERNAL_SERVER_ERROR`` ("this
+    session is provisioning a new connection"). Each operation waits for the one before
+    it to finish; a connection runs one statement at a time anyway."""
+
+    _lock: asyncio.Lock | None = None
+    _holder: "asyncio.Task[Any] | None" = None
+
+    execute = _one_at_a_time(AsyncSession.execute)
+    scalar = _one_at_a_time(AsyncSession.scalar)  # type: ignore[assignment,arg-type]  # overloads
+    scalars = _one_at_a_time(AsyncSession.scalars)
+    get = _one_at_a_time(AsyncSession.get)
+    get_one = _one_at_a_time(AsyncSession.get_one)
+    stream = _one_at_a_time(AsyncSession.stream)
+    stream_scalars = _one_at_a_time(AsyncSession.stream_scalars)
+    refresh = _one_at_a_time(AsyncSession.refresh)
+    run_sync = _one_at_a_time(AsyncSession.run_sync)
+    merge = _one_at_a_time(AsyncSession.merge)
+    delete = _one_at_a_time(AsyncSession.delete)
+    flush = _one_at_a_time(AsyncSession.flush)
+    connection = _one_at_a_time(AsyncSession.connection)
+    commit = _one_at_a_time(AsyncSession.commit)
+    rollback = _one_at_a_time(AsyncSession.rollback)
+    close = _one_at_a_time(AsyncSession.close)
+
+
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False, autoflush=False)
 
 
 APPEND_ONLY_TABLES = ("consent_events", "access_log", "policy_changes")

@@ -103,7 +103,12 @@ def client_selection(authority: str | None) -> str:
 
 FRAGMENTS = {
     "A": ("Attachment", ATTACHMENT),
-    "D": ("Decision", DECISION.replace(f"influencingAttachments {{ {ATTACHMENT} }}", "influencingAttachments { ...A }")),
+    "D": (
+        "Decision",
+        DECISION.replace(
+            f"influencingAttachments {{ {ATTACHMENT} }}", "influencingAttachments { ...A }"
+        ),
+    ),
     "N": ("Notice", NOTICE.replace(f"attachments {{ {ATTACHMENT} }}", "attachments { ...A }")),
     "Ap": ("Application", APPLICATION),
     "P": ("Plan", PLAN),
@@ -596,17 +601,13 @@ def client(
     o.field(
         "consents",
         "CONSENT",
-        lambda: [
-            grant(st, g) for _, g in sorted(ledger.grants.items()) if st.knows_rule(g)
-        ],
+        lambda: [grant(st, g) for _, g in sorted(ledger.grants.items()) if st.knows_rule(g)],
     )
     o.field(
         "prohibitions",
         "CONSENT",
         lambda: [
-            prohibition(st, p)
-            for _, p in sorted(ledger.prohibitions.items())
-            if st.knows_rule(p)
+            prohibition(st, p) for _, p in sorted(ledger.prohibitions.items()) if st.knows_rule(p)
         ],
     )
     entries = [

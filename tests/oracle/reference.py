@@ -147,9 +147,7 @@ class Ledger:
                 party[seq] = body["grantee"]
             elif kind == "PROHIBIT":
                 target = body["target"]
-                row = (
-                    Row(target["rowType"], target["rowId"]) if target.get("rowType") else None
-                )
+                row = Row(target["rowType"], target["rowId"]) if target.get("rowType") else None
                 prohibitions[seq] = ProhibitionFact(
                     seq, target.get("organisation"), target.get("category"), row, at, recorder
                 )
@@ -292,9 +290,7 @@ class Stand:
         return self.any_knowable(self.decision_categories(row), self.owns(row.issuer_id))
 
     def knows_attachment(self, row: Any) -> bool:
-        return self.any_knowable(
-            (self.attachment_category(row),), self.owns(row.uploaded_by_org)
-        )
+        return self.any_knowable((self.attachment_category(row),), self.owns(row.uploaded_by_org))
 
     def notice_own(self, row: Any) -> bool:
         return self.owns(row.sender_id) or self.owns(row.recipient_id)

@@ -222,6 +222,7 @@ class Oracle:
         self.api = api
         self.cases = 0
         self.requests = 0
+        self.tokens: dict[Who, str] = {}
 
     def principals(self) -> list[Who]:
         persons = len(self.snap.codes) + 2
@@ -251,9 +252,12 @@ class Oracle:
         ]
 
     def token(self, who: Who) -> str:
-        return self.keys.sign(
-            claims(sorted(who.roles), org=who.org, person=who.person, sub=who.sub)
-        )
+        """A signed token per principal and world (signing is the costly half of a JWT)."""
+        if who not in self.tokens:
+            self.tokens[who] = self.keys.sign(
+                claims(sorted(who.roles), org=who.org, person=who.person, sub=who.sub)
+            )
+        return self.tokens[who]
 
     async def post(self, who: Who, query: str) -> dict[str, Any]:
         self.requests += 1
@@ -357,7 +361,11 @@ class Oracle:
         ]
         code = snap.codes[first]
         return [
-            Case(f"clients(first: 50) {{ edges {{ node {{ {brief} }} }} }}", listed(visible), "clients"),
+            Case(
+                f"clients(first: 50) {{ edges {{ node {{ {brief} }} }} }}",
+                listed(visible),
+                "clients",
+            ),
             Case(
                 f'clients(first: 50, search: "ÖBERG") {{ edges {{ node {{ {brief} }} }} }}',
                 listed(by_name),
@@ -454,9 +462,7 @@ class Oracle:
             n = snap.notices[row.entity_id]
             entity = expect.notice(st, n) if st.knows_notice(n) else None
         elif kind == "CONSENT_EVENT":
-            ev = next(
-                e for e in snap.events[row.client_id] if e["id"] == str(row.entity_id)
-            )
+            ev = next(e for e in snap.events[row.client_id] if e["id"] == str(row.entity_id))
             entity = expect.event(st, ev) if st.knows_event(ev) else None
         else:
             raise AssertionError(f"a change of an unknown kind {kind}")
@@ -495,9 +501,7 @@ async def guardian_codes(api: Api, persons: int) -> dict[uuid.UUID, str]:
     return {row.id: codes[row.guardian_personal_id] for row in rows}
 
 
-async def run_world(
-    settings: Settings, keys: Keys, spec: WorldSpec
-) -> tuple[int, int, int, int]:
+async def run_world(settings: Settings, keys: Keys, spec: WorldSpec) -> tuple[int, int, int, int]:
     now = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
     app = create_app(settings, clock=Clock(now))
     async with app.router.lifespan_context(app):

@@ -267,9 +267,7 @@ def worlds(draw: st.DrawFn, max_clients: int = 3, max_steps: int = 32) -> WorldS
             st.booleans(),
             st.none() | index,
         ),
-        st.builds(
-            CountyDecision, client, county, st.booleans(), st.none() | index
-        ),
+        st.builds(CountyDecision, client, county, st.booleans(), st.none() | index),
         st.builds(
             Upload,
             client,
@@ -287,9 +285,7 @@ def worlds(draw: st.DrawFn, max_clients: int = 3, max_steps: int = 32) -> WorldS
             st.none() | index,
         ),
         st.builds(CountyNotice, client, county, st.sampled_from(ORGANISER_TO_KELA)),
-        st.builds(
-            Move, index, st.sampled_from(["RECEIVED", "IN_PROGRESS", "CLOSED", "CANCELLED"])
-        ),
+        st.builds(Move, index, st.sampled_from(["RECEIVED", "IN_PROGRESS", "CLOSED", "CANCELLED"])),
         st.builds(Inform, client),
         st.builds(
             Grant,
@@ -726,9 +722,7 @@ class Builder:
         await self.write(who, LIFT, c=self.cid(client), s=seq, m=method)
 
     async def _handover(self, s: Handover) -> None:
-        await self.write(
-            _staff(KELA), UPDATE, id=self.cid(s.client), i={"organiserId": s.org}
-        )
+        await self.write(_staff(KELA), UPDATE, id=self.cid(s.client), i={"organiserId": s.org})
 
 
 # ---- what was stored ---------------------------------------------------------------------
