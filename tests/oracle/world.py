@@ -73,6 +73,13 @@ class ClientSpec:
     registered_by_kela: bool
     informed: bool
     """INFORMED recorded right after registration (a grant needs it first)."""
+    guardian: str | None
+    """The kind of an active guardianship of the first outsider, recorded at once."""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Nothing happens (what a step shrinks to; left out of a world's description)."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,8 @@ class Handover:
 
 
 Step = (
-    Open
+    Skip
+    | Open
     | Guardian
     | Apply
     | KelaDecision
@@ -216,6 +224,10 @@ class WorldSpec:
     def persons(self) -> int:
         return len(self.clients) + OUTSIDERS
 
+    def __repr__(self) -> str:
+        steps = ",\n    ".join(repr(s) for s in self.steps if not isinstance(s, Skip))
+        return f"WorldSpec(clients={self.clients!r}, steps=(\n    {steps}))"
+
 
 # ---- the strategy ------------------------------------------------------------------------
 
@@ -232,6 +244,7 @@ def worlds(draw: st.DrawFn, max_clients: int = 3, max_steps: int = 32) -> WorldS
                     immigrant=st.booleans(),
                     registered_by_kela=st.booleans(),
                     informed=st.booleans() | st.just(True),
+                    guardian=st.none() | st.sampled_from(KINDS),
                 ),
                 min_size=1,
                 max_size=max_clients,
@@ -249,7 +262,7 @@ def worlds(draw: st.DrawFn, max_clients: int = 3, max_steps: int = 32) -> WorldS
         st.sampled_from([f"oral:{c}" for c in COUNTIES] + [f"written:{c}" for c in COUNTIES]),
         st.builds(lambda p: f"guardian:{p}", st.integers(0, persons - 1)),
     )
-    step = st.one_of(
+    kinds = [
         st.builds(Open, client, st.sampled_from(ORGS)),
         st.builds(
             Guardian,
@@ -314,9 +327,12 @@ def worlds(draw: st.DrawFn, max_clients: int = 3, max_steps: int = 32) -> WorldS
         ),
         st.builds(Lift, index),
         st.builds(Handover, client, st.sampled_from(COUNTIES)),
-    )
-    size = draw(st.sampled_from([0, 8, 16, 24, max_steps]))
-    steps = tuple(draw(st.lists(step, min_size=size, max_size=size + 6)))
+    ]
+    # Kinds of steps drawn uniformly (the list says how often): the steps that make rows
+    # other rows name, and the people who see them, come more often.
+    weighted = [-1, 0, 1, 1, 2, 3, 4, 4, 5, 5, 6, 7, 7, 8, 9, 10, 11, 11, 12, 13, 13, 14, 15, 5]
+    size = draw(st.sampled_from([12, 20, max_steps]))
+    steps = tuple(draw(kinds[draw(st.sampled_from(weighted))]) for _ in range(size))
     return WorldSpec(clients, steps)
 
 
@@ -439,8 +455,11 @@ class Builder:
             self.built.clients.append(uuid.UUID(out["registerClient"]["id"]))
             if spec.informed:
                 await self.write(_staff(KELA, "kela_advisor"), INFORMED, c=self.cid(i))
+            if spec.guardian is not None:
+                await self._guardian(Guardian(i, len(self.spec.clients), spec.guardian, "active"))
         for step in self.spec.steps:
-            await getattr(self, "_" + type(step).__name__.lower())(step)
+            if not isinstance(step, Skip):
+                await getattr(self, "_" + type(step).__name__.lower())(step)
         return self.built
 
     def _next(self) -> int:
@@ -823,3 +842,79 @@ async def change_rows(api: Api) -> list[m.Change]:
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+# ---- worlds every run asks, before the generated ones ----------------------------------
+
+SCENARIOS = (
+    # Links: an attachment names a notice, a county decision, an application; a guardian
+    # and a second county (a notice party) may know the attachment but not all it names.
+    WorldSpec(
+        clients=(ClientSpec("wc-pirkanmaa", False, False, False, True, "GUARDIAN_FULL"),),
+        steps=(
+            KelaNotice(0, "wc-lappi", "CONCERN_NOTICE", None),
+            Upload(0, KELA, False, "notice"),
+            CountyDecision(0, ORGANISER, False, None),
+            Upload(0, ORGANISER, False, "decision"),
+            Apply(0, True),
+            Upload(0, "self", True, "application"),
+            KelaDecision(0, False, True, True, 0),
+            KelaNotice(0, "wc-lappi", "APPLICATION_TRANSFER", 1),
+            Plan(0),
+            Upload(0, "guardian:1", False, "plan"),
+        ),
+    ),
+    # Consent: grants in force, expired, future-valid and withdrawn; prohibitions of a
+    # category and of an organisation, one lifted; notices that need consent.
+    WorldSpec(
+        clients=(
+            ClientSpec("wc-lappi", False, False, True, True, None),
+            ClientSpec("helsinki", True, True, False, True, "GUARDIAN_ECONOMIC"),
+        ),
+        steps=(
+            Plan(0),
+            Grant(0, "self", KELA, ("LIFE_HEALTH", "PLAN"), "now"),
+            Grant(0, "self", KELA, ("LIFE_FAMILY",), "expired"),
+            Grant(0, "self", KELA, ("LIFE_HOUSING",), "future"),
+            Grant(0, "oral:kela", KELA, ("LIFE_ECONOMY", "WC_DECISION"), "bounded"),
+            Withdraw(3),
+            Prohibit(0, ("category", "LIFE_HEALTH"), "self"),
+            Grant(0, "self", "wc-lappi", ("NOTICE_DETAIL", "HEALTH_ATTACHMENT"), "now"),
+            KelaNotice(0, "wc-lappi", "SERVICE_NEED_ASSESSMENT_REQUEST", None),
+            Prohibit(1, ("org", KELA), "guardian:2"),
+            Plan(1),
+            Grant(1, "guardian:2", KELA, ("LIFE_ECONOMY", "LIFE_HOUSING"), "now"),
+            Prohibit(1, ("org", "wc-pirkanmaa"), "self"),
+            Lift(1),
+            CountyDecision(0, ORGANISER, True, None),
+            Upload(0, ORGANISER, True, None),
+        ),
+    ),
+    # Rows: a medical statement and decisions prohibited one by one against grants that
+    # cover their categories; guardianships active, ended and future; a change of
+    # organiser and a relationship opened by registration.
+    WorldSpec(
+        clients=(
+            ClientSpec("wc-pirkanmaa", True, False, False, True, None),
+            ClientSpec("wc-pirkanmaa", False, False, True, False, "PARENT_OF_MINOR"),
+        ),
+        steps=(
+            Upload(0, "wc-pirkanmaa", True, None),
+            Upload(0, KELA, True, None),
+            Grant(0, "self", "wc-pirkanmaa", ("HEALTH_ATTACHMENT", "KELA_CALCULATION"), "now"),
+            Grant(0, "self", KELA, ("WC_DECISION",), "now"),
+            KelaDecision(0, True, True, False, None),
+            CountyDecision(0, "wc-pirkanmaa", True, 1),
+            Prohibit(0, ("row", "ATTACHMENT", "0"), "self"),
+            Prohibit(0, ("row", "DECISION", "1"), "self"),
+            Guardian(1, 0, "GUARDIAN_ECONOMIC", "active"),
+            Guardian(1, 3, "GUARDIAN_FULL", "ended"),
+            Guardian(1, 2, "GUARDIAN_FULL", "future"),
+            Open(1, "wc-lappi"),
+            Handover(1, "helsinki"),
+            Plan(1),
+            CountyNotice(1, "helsinki", "STATEMENT"),
+            Move(0, "RECEIVED"),
+        ),
+    ),
+)
