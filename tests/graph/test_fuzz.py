@@ -70,7 +70,9 @@ def scalars(ids: list[str], codes: list[str]) -> dict[str, st.SearchStrategy[gra
         st.none().map(lambda _: graphql.NullValueNode())
         | st.integers().map(lambda i: graphql.IntValueNode(value=str(i)))
         | string(st.text(max_size=20)),
-        lambda inner: st.lists(inner, max_size=3).map(lambda v: graphql.ListValueNode(values=v)),
+        lambda inner: st.lists(inner, max_size=3).map(
+            lambda v: graphql.ListValueNode(values=tuple(v))
+        ),
         max_leaves=5,
     )
     return {
@@ -88,7 +90,8 @@ def every_root(
 ) -> st.SearchStrategy[str]:
     """Documents for one root field each, the field drawn first (so that every query and
     mutation comes up, not only the first ones), valid or with one violation."""
-    assert schema.query_type is not None and schema.mutation_type is not None
+    assert schema.query_type is not None
+    assert schema.mutation_type is not None
     roots = [(queries, n, f) for n, f in schema.query_type.fields.items()] + [
         (mutations, n, f) for n, f in schema.mutation_type.fields.items()
     ]
@@ -111,7 +114,7 @@ async def world(api: Api) -> tuple[list[str], list[str]]:
     ids.append(await upload(api, PIRKANMAA_WORKER, clients[0], kind="MEDICAL_STATEMENT"))
     ids.append((await save_plan(api, clients[0]))["id"])
     await grant(api, KELA_HANDLER, clients[0], "kela", ["PLAN"], method="ORAL", note="puhelimessa")
-    return ids + ["kela", "wc-pirkanmaa", "wc-lappi", "helsinki"], codes
+    return [*ids, "kela", "wc-pirkanmaa", "wc-lappi", "helsinki"], codes
 
 
 @pytest.fixture
@@ -181,7 +184,7 @@ async def test_no_document_answers_a_server_error(
         status, errors, text = asyncio.run_coroutine_threadsafe(ask(document, token), loop).result()
         seen["cases"] += 1
         codes_ = {(e.get("extensions") or {}).get("code") for e in errors}
-        if status >= 500 and status != 503 or "INTERNAL_SERVER_ERROR" in codes_:
+        if (status >= 500 and status != 503) or "INTERNAL_SERVER_ERROR" in codes_:
             seen["5xx"] += 1
         assert status < 500 or (status == 503 and "TIMEOUT" in codes_), (status, document, text)
         assert "INTERNAL_SERVER_ERROR" not in codes_, (document, text)

@@ -8,6 +8,7 @@ field the reference denies is expected ``None`` and listed in ``redactions`` wit
 category and reason; a field it allows carries the stored value.
 """
 
+import functools
 import json
 import uuid
 from collections.abc import Callable
@@ -204,7 +205,6 @@ def connection(nodes: list[Any]) -> dict[str, Any]:
 
 
 def attachment(st: Stand, a: Any) -> dict[str, Any]:
-    snap = st.snap
     category = st.attachment_category(a)
     own, row = st.owns(a.uploaded_by_org), Row("ATTACHMENT", str(a.id))
     o = obj(st, id=str(a.id))
@@ -229,8 +229,7 @@ def attachment(st: Stand, a: Any) -> dict[str, Any]:
     )
     for name, kind, target in links:
         named = None if target is None else Row(kind, str(target))
-        f(name, ident(target), link=lambda named=named: st.knows_row(named))
-    del snap
+        f(name, ident(target), link=functools.partial(st.knows_row, named))
     return o.done()
 
 
@@ -557,7 +556,15 @@ def client(
             for r in sorted(snap.relationships.get(c.id, []), key=lambda r: r.organisation_id)
         ],
     )
-    o.field("contactPersons", "PLAN", [], own=own_plan)
+    o.field(
+        "contactPersons",
+        "PLAN",
+        lambda: [
+            {"name": p.name}
+            for p in sorted(snap.contact_persons.get(c.id, []), key=lambda p: p.organisation_id)
+        ],
+        own=own_plan,
+    )
     o.out["plan"] = current_plan(st)
     versions = sorted(
         (p for p in snap.plans.values() if p.client_id == c.id), key=lambda p: -p.version
