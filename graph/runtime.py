@@ -57,7 +57,11 @@ async def running(
     policies = active_policy(settings)
     if is_sqlite(settings.database_url):
         await anyio.to_thread.run_sync(migrate, settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout,
+        statement_timeout=settings.database_statement_timeout,
+    )
     track_pool(engine)
     try:
         sessions = make_sessions(engine)

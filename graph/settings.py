@@ -162,6 +162,24 @@ class Settings:
         group=DATABASE,
         secret=True,
     )
+    database_connect_timeout: float = setting(
+        5.0,
+        "DATABASE_CONNECT_TIMEOUT",
+        "PostgreSQL: seconds to wait for a new connection, or for a free one from the pool, "
+        "before the request is answered `SERVICE_UNAVAILABLE` (503, `Retry-After`)",
+        group=DATABASE,
+        parse=positive_seconds,
+        shown_default="`5`",
+    )
+    database_statement_timeout: float = setting(
+        30.0,
+        "DATABASE_STATEMENT_TIMEOUT",
+        "PostgreSQL: seconds after which the server cancels a statement (a backstop beside "
+        "`INFOCAP_OPERATION_TIMEOUT`, for what runs outside GraphQL)",
+        group=DATABASE,
+        parse=positive_seconds,
+        shown_default="`30`",
+    )
     jwks_url: str | None = setting(
         None,
         "JWKS_URL",

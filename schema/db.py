@@ -57,20 +57,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    connect_timeout: float = 5.0,
+    statement_timeout: float | None = None,
+) -> AsyncEngine:
     """``hide_parameters``: an error's text never carries the values bound to a statement
-    (a personal identity code must not reach a log through an exception)."""
+    (a personal identity code must not reach a log through an exception).
+
+    On PostgreSQL nothing waits unbounded for the server: a new connection gives up after
+    ``connect_timeout`` seconds, so does a wait for a pooled one, and the server cancels a
+    statement after ``statement_timeout``. A pooled connection is pinged before use, so
+    after a restart of the server the pool reconnects by itself."""
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(target, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
+    if statement_timeout is not None:
+        connect_args["options"] = f"-c statement_timeout={round(statement_timeout * 1000)}"
     return create_async_engine(
         target,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        pool_timeout=connect_timeout,
         hide_parameters=True,
+        connect_args=connect_args,
     )
 
 
