@@ -75,6 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     guardians.add_argument("file", type=Path)
 
+    attachments = commands.add_parser("attachments", help="attachment content")
+    attachment_commands = attachments.add_subparsers(dest="attachments_command", required=True)
+    sweep = attachment_commands.add_parser(
+        "sweep", help="remove content no attachment refers to, older than the grace period"
+    )
+    sweep.add_argument(
+        "--grace",
+        type=float,
+        default=None,
+        help="seconds (default: INFOCAP_ATTACHMENT_SWEEP_GRACE)",
+    )
     ledger = commands.add_parser("ledger", help="the consent ledger")
     ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True)
     ledger_commands.add_parser("verify", help="recompute every hash and link")
@@ -108,10 +119,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))
+        if args.command == "attachments":
+            return asyncio.run(sweep_attachments(settings, args.grace))
         return asyncio.run(verify_ledger(settings))
     except SettingsError as error:
         print(f"infocap: {error}", file=sys.stderr)
         return 2
+
+
+async def sweep_attachments(settings: Settings, grace: float | None) -> int:
+    from graph.blob_sweep import sweep
+    from graph.blobstore import BlobStore
+    from schema.db import make_engine, make_sessions
+
+    engine = make_engine(settings.database_url)
+    try:
+        swept = await sweep(
+            BlobStore(settings.attachment_dir),
+            make_sessions(engine),
+            settings.attachment_sweep_grace if grace is None else grace,
+        )
+    finally:
+        await engine.dispose()
+    print(
+        f"removed {swept.removed} unreferenced files ({swept.removed_bytes} bytes); "
+        f"kept {swept.kept_referenced} referenced and {swept.kept_young} younger than the "
+        "grace period"
+    )
+    return 0
 
 
 def export_schema(output: Path) -> int:

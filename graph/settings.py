@@ -245,6 +245,16 @@ class Settings:
         parse=path,
         shown_default="`./attachments`",
     )
+    attachment_sweep_grace: float = setting(
+        3600.0,
+        "ATTACHMENT_SWEEP_GRACE",
+        "seconds attachment content must have gone unreferenced before "
+        "`infocap attachments sweep` removes it (content whose upload rolled back); longer "
+        "than any upload takes",
+        group=SERVICE,
+        parse=positive_seconds,
+        shown_default="`3600`",
+    )
     cors_origins: tuple[str, ...] = setting(
         (),
         "CORS_ORIGINS",

@@ -98,7 +98,7 @@ async def test_a_connection_killed_mid_append_keeps_both_or_neither(
     prohibition = (
         await api.ok(me, PROHIBIT, i={"clientId": client_id, "category": "LIFE_HEALTH"})
     )["prohibitDisclosure"]["seq"]
-    writes = [
+    writes: list[tuple[str, dict[str, Any], str]] = [
         # (the write, the statement sent after the event is appended or the rule changed)
         (
             GRANT,
