@@ -12,9 +12,10 @@ from authz.facts import active_guardianship
 from authz.principal import COUNTY_ROLES, KELA_ROLES, Principal
 from schema.enums import Role
 from schema.models import Client, ClientRelationship, Guardianship, Notice
+from schema.pii import Keyring
 
 
-def visible_clients(principal: Principal, today: date) -> ColumnElement[bool]:
+def visible_clients(principal: Principal, today: date, pii: Keyring) -> ColumnElement[bool]:
     roles = principal.roles
     if roles & KELA_ROLES or Role.dpo in roles:
         return true()
@@ -36,11 +37,13 @@ def visible_clients(principal: Principal, today: date) -> ColumnElement[bool]:
             )
         )
     if Role.client in roles and principal.person:
-        clauses.append(Client.personal_id == principal.person)
+        clauses.append(Client.personal_id_hash == pii.lookup(principal.person))
     if Role.guardian in roles and principal.person:
         clauses.append(
             Client.id.in_(
-                select(Guardianship.ward_id).where(*active_guardianship(principal.person, today))
+                select(Guardianship.ward_id).where(
+                    *active_guardianship(pii.lookup(principal.person), today)
+                )
             )
         )
     return or_(*clauses) if clauses else false()

@@ -75,6 +75,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     guardians.add_argument("file", type=Path)
 
+    pii = commands.add_parser("pii", help="the keys of personal identity codes at rest")
+    pii_commands = pii.add_subparsers(dest="pii_command", required=True)
+    keygen = pii_commands.add_parser("keygen", help="write a new keyring to FILE")
+    keygen.add_argument("file", type=Path)
+    add_key = pii_commands.add_parser(
+        "add-key", help="add a new current encryption key to INFOCAP_PII_KEY_FILE"
+    )
+    add_key.add_argument("key_id")
+    pii_commands.add_parser(
+        "rotate",
+        help="re-encrypt every code under the current key and recompute every lookup hash",
+    )
     attachments = commands.add_parser("attachments", help="attachment content")
     attachment_commands = attachments.add_subparsers(dest="attachments_command", required=True)
     sweep = attachment_commands.add_parser(
@@ -94,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "schema":
             return export_schema(args.output)
+        if args.command == "pii" and args.pii_command == "keygen":
+            return pii_keygen(args.file)
         if args.command == "settings":
             return write_settings_docs(args.output)
         if args.command == "check":
@@ -106,10 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return serve_command(settings, args)
         if args.command == "migrate":
+            from graph.runtime import pii_keyring
             from schema.db import migrate
 
             owner = settings.migration_database_url or settings.database_url
-            migrate(owner, app_role=settings.app_role)
+            migrate(owner, app_role=settings.app_role, keyring=pii_keyring(settings))
             granted = (
                 f"; {settings.app_role} granted the service's privileges"
                 if settings.app_role
@@ -119,12 +134,56 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))
+        if args.command == "pii":
+            return asyncio.run(pii_command(settings, args))
         if args.command == "attachments":
             return asyncio.run(sweep_attachments(settings, args.grace))
         return asyncio.run(verify_ledger(settings))
     except SettingsError as error:
         print(f"infocap: {error}", file=sys.stderr)
         return 2
+
+
+def pii_keygen(path: Path) -> int:
+    from schema.pii import new_keyring, write_keyring
+
+    if path.exists():
+        print(f"infocap: {path} exists; a keyring is never overwritten", file=sys.stderr)
+        return 1
+    write_keyring(path, new_keyring())
+    print(f"wrote {path} (readable by its owner only): set INFOCAP_PII_KEY_FILE to it")
+    return 0
+
+
+async def pii_command(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.pii_rotation import rotate
+    from graph.runtime import pii_keyring
+    from schema.db import make_engine, make_sessions
+    from schema.pii import KeyringError, read_keyring, write_keyring
+
+    if settings.pii_key_file is None:
+        raise SettingsError("set INFOCAP_PII_KEY_FILE to the keyring")
+    if args.pii_command == "add-key":
+        try:
+            keyring = read_keyring(settings.pii_key_file).with_new_key(args.key_id)
+        except KeyringError as error:
+            raise SettingsError(f"INFOCAP_PII_KEY_FILE: {error}") from error
+        write_keyring(settings.pii_key_file, keyring)
+        print(
+            f"key {args.key_id} is current in {settings.pii_key_file}: restart the service, "
+            "then run infocap pii rotate"
+        )
+        return 0
+    engine = make_engine(settings.database_url)
+    try:
+        done = await rotate(make_sessions(engine), pii_keyring(settings))
+    finally:
+        await engine.dispose()
+    print(
+        f"{done.clients} client codes and {done.guardianships} guardian codes under key "
+        f"{done.key}; {done.reencrypted} re-encrypted, {done.rehashed} lookup hashes recomputed"
+    )
+    return 0
 
 
 async def sweep_attachments(settings: Settings, grace: float | None) -> int:
@@ -326,7 +385,7 @@ async def import_guardianships(settings: Settings, path: Path) -> int:
         return 2
     async with running(settings) as runtime, runtime.sessions() as session, session.begin():
         now = runtime.clock()
-        report = await import_rows(session, rows, now, helsinki_date(now))
+        report = await import_rows(session, rows, now, helsinki_date(now), runtime.pii)
         if report.errors:
             await session.rollback()
     if report.errors:

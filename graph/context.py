@@ -22,6 +22,7 @@ from graph.organisations import Organisations
 from graph.rate_limits import RateLimiter
 from graph.settings import Settings
 from ledger.access_log import Accessor
+from schema.pii import DEVELOPMENT, Keyring
 
 Clock = Callable[[], datetime]
 
@@ -43,6 +44,8 @@ class Runtime:
     blobs: BlobStore
     live: LiveNotices
     limiter: RateLimiter
+    pii: Keyring = DEVELOPMENT
+    """Encrypts and hashes personal identity codes (``schema/pii.py``)."""
     clock: Clock = utc_now
     errors: Counter[str] = field(default_factory=Counter)
     """Errors answered, by code: GraphQL's and the HTTP edge's (for an exporter)."""
@@ -80,7 +83,7 @@ class Context:
             now=now,
             session=session,
             guard=Guard(runtime.policy, principal, now),
-            loaders=Loaders(session, principal, helsinki_date(now)),
+            loaders=Loaders(session, principal, helsinki_date(now), runtime.pii),
         )
 
     @property
@@ -90,6 +93,10 @@ class Context:
     @property
     def organisations(self) -> Organisations:
         return self.runtime.organisations
+
+    @property
+    def pii(self) -> Keyring:
+        return self.runtime.pii
 
     def accessor(self) -> Accessor:
         return Accessor(

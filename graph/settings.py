@@ -388,6 +388,17 @@ class Settings:
         group=LEDGER,
         parse=path,
     )
+    pii_key_file: Path | None = setting(
+        None,
+        "PII_KEY_FILE",
+        "the keyring that encrypts personal identity codes at rest (AES-256-GCM, keys by id, "
+        "one current) and hashes them for lookup (HMAC-SHA-256): JSON, see docs/security.md. "
+        "`infocap pii keygen FILE` makes one. Required in production; a development run "
+        "without it uses a published development key and says so.",
+        group=LEDGER,
+        parse=path,
+        secret=False,
+    )
     log_level: str = setting(
         "info",
         "LOG_LEVEL",
@@ -450,6 +461,8 @@ def enforce_safe(settings: Settings) -> None:
         missing.append("INFOCAP_JWT_ISSUER")
     if not settings.ledger_key_file:
         missing.append("INFOCAP_LEDGER_KEY_FILE")
+    if not settings.pii_key_file:
+        missing.append("INFOCAP_PII_KEY_FILE")
     if missing:
         raise SettingsError(f"production needs {', '.join(missing)}")
     if settings.demo or settings.jwt_issuer == DEMO_ISSUER:

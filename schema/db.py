@@ -10,7 +10,7 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from schema.pii import Keyring
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -157,12 +160,19 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 APPEND_ONLY_TABLES = ("consent_events", "access_log", "policy_changes")
 
 
-def migrate(url: str, revision: str = "head", *, app_role: str | None = None) -> None:
+def migrate(
+    url: str,
+    revision: str = "head",
+    *,
+    app_role: str | None = None,
+    keyring: "Keyring | None" = None,
+) -> None:
     """Bring the database at ``url`` to ``revision`` (blocking; run it off the event loop).
 
     On PostgreSQL, ``app_role`` names the role the service connects as when it is not the
     owner that migrates: it is granted what the service needs and no more, so it can
-    never UPDATE, DELETE or TRUNCATE the append-only tables."""
+    never UPDATE, DELETE or TRUNCATE the append-only tables. ``keyring`` encrypts the
+    personal identity codes a migration moves out of the clear (0010)."""
     from alembic import command
     from alembic.config import Config
 
@@ -172,6 +182,7 @@ def migrate(url: str, revision: str = "head", *, app_role: str | None = None) ->
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
+            config.attributes["pii_keyring"] = keyring
             command.upgrade(config, revision)
             if app_role is not None and connection.dialect.name == "postgresql":
                 grant_app_role(connection, app_role)

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from graph.app import create_app
 from graph.settings import Settings
 from schema.db import migrate
+from schema.pii import new_keyring, write_keyring
 from tests.pgserver import PostgresServer, postgres_server
 from tests.support import AUDIENCE, ISSUER, Api, Clock, Http, Keys
 
@@ -80,14 +81,23 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     return Keys.create(tmp_path_factory.mktemp("keys"))
 
 
+@pytest.fixture(scope="session")
+def pii_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' own keyring for personal identity codes at rest."""
+    path = tmp_path_factory.mktemp("pii") / "pii-keys.json"
+    write_keyring(path, new_keyring("test-1"))
+    return path
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def settings(database_url: str, keys: Keys, tmp_path: Path) -> Settings:
+def settings(database_url: str, keys: Keys, tmp_path: Path, pii_key_file: Path) -> Settings:
     return Settings(
+        pii_key_file=pii_key_file,
         database_url=database_url,
         jwks_file=keys.jwks_path,
         jwt_issuer=ISSUER,
@@ -118,9 +128,10 @@ async def http(app: Starlette, keys: Keys) -> AsyncIterator[Http]:
 
 
 @pytest.fixture
-async def pg_api(pg_url: str, keys: Keys, tmp_path: Path) -> AsyncIterator[Api]:
+async def pg_api(pg_url: str, keys: Keys, tmp_path: Path, pii_key_file: Path) -> AsyncIterator[Api]:
     """The service on a PostgreSQL database of its own (see ``pg_url``)."""
     settings = Settings(
+        pii_key_file=pii_key_file,
         database_url=pg_url,
         jwks_file=keys.jwks_path,
         jwt_issuer=ISSUER,

@@ -12,6 +12,7 @@ from authz.principal import Principal
 from graph.domain.personal_id import make
 from schema.enums import ConsentEventType, Language
 from schema.models import Client, ConsentEvent
+from schema.pii import CLIENT_CODE, DEVELOPMENT
 from tests.support import Api, principal
 
 KELA_HANDLER = principal("kela_handler", "kela", name="Kaisa Käsittelijä")
@@ -215,9 +216,11 @@ def client_row(
     client_id: uuid.UUID, at: datetime, name: str = "Åke Öberg", language: Language = Language.SV
 ) -> Client:
     """A client row as storage-level tests insert it (give it a chain with ``start_chain``)."""
+    code = client_id.hex[:11]
     return Client(
         id=client_id,
-        personal_id=client_id.hex[:11],
+        personal_id_cipher=DEVELOPMENT.encrypt(code, CLIENT_CODE),
+        personal_id_hash=DEVELOPMENT.lookup(code),
         name=name,
         language=language,
         organiser_id="wc-pirkanmaa",

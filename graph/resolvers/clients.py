@@ -53,7 +53,9 @@ async def client_by_personal_id(info: Info, personal_id: str) -> Client | None:
     client, and for callers who may not see personal identity codes."""
     ctx = info.context
     code = service.parse_personal_id(personal_id)
-    key = await ctx.session.scalar(select(ClientRow.id).where(ClientRow.personal_id == code))
+    key = await ctx.session.scalar(
+        select(ClientRow.id).where(ClientRow.personal_id_hash == ctx.pii.lookup(code))
+    )
     view = None if key is None else await ctx.loaders.client.load(key)
     if view is None or not view.access.visible or not _may_look_up_by_code(view, ctx):
         return None
@@ -67,14 +69,15 @@ async def clients(
     personal identity code or part of a name."""
     ctx = info.context
     args = page_args("client", first, after)
-    query = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today))
+    query = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today, ctx.pii))
     by_code = False
     if search is not None and search.strip():
         term = search.strip()
         if len(term) > 200:
             raise BadUserInput("search is longer than 200 characters")
         try:
-            query = query.where(ClientRow.personal_id == service.parse_personal_id(term))
+            code = service.parse_personal_id(term)
+            query = query.where(ClientRow.personal_id_hash == ctx.pii.lookup(code))
             by_code = True
         except BadUserInput:
             query = query.where(ClientRow.search_name.contains(term.casefold(), autoescape=True))
@@ -114,4 +117,4 @@ async def record_guardianship(info: Info, input: GuardianshipInput) -> Guardians
         input.valid_until,
     )
     view = await client_view(ctx, row.ward_id)
-    return Guardianship.from_row(row, view.access, ctx.today)
+    return Guardianship.from_row(row, view.access, ctx.today, ctx.pii)

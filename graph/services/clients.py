@@ -28,6 +28,7 @@ from schema.base import new_id
 from schema.db import insert_if_absent
 from schema.enums import DataCategory, OrganisationType, RelationshipOrigin
 from schema.models import Client, ClientRelationship, ContactPerson, DigitalProfile
+from schema.pii import CLIENT_CODE
 
 ORGANISER_TYPES = (OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -61,7 +62,7 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     decision = ctx.guard.authorize_registration(organiser)
     purpose = text(data.purpose, "purpose", limit=1000, required=True)
     values = _client_values(ctx, data, organiser)
-    if await insert_if_absent(ctx.session, Client, values, ["personal_id"]):
+    if await insert_if_absent(ctx.session, Client, values, ["personal_id_hash"]):
         client_id: uuid.UUID = values["id"]
         await start_chain(ctx.session, client_id)
         if data.digital_profile is not None:
@@ -70,7 +71,7 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     else:
         # The code is a client's already: nothing of theirs is overwritten.
         existing = await ctx.session.scalar(
-            select(Client.id).where(Client.personal_id == values["personal_id"])
+            select(Client.id).where(Client.personal_id_hash == values["personal_id_hash"])
         )
         if existing is None:
             raise LookupError("the client that won the race is not there")
@@ -84,12 +85,20 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     return await client_view(ctx, client_id)
 
 
+def _code(ctx: Context, code: str) -> dict[str, str]:
+    """The code as it is stored: encrypted, and its lookup hash (``schema/pii.py``)."""
+    return {
+        "personal_id_cipher": ctx.pii.encrypt(code, CLIENT_CODE),
+        "personal_id_hash": ctx.pii.lookup(code),
+    }
+
+
 def _client_values(ctx: Context, data: RegisterClientInput, organiser: str) -> dict[str, Any]:
     """A new client's row, every field checked (whether or not the code is new)."""
     name = text(data.name, "name", limit=200, required=True) or ""
     return {
         "id": new_id(),
-        "personal_id": parse_personal_id(data.personal_id),
+        **_code(ctx, parse_personal_id(data.personal_id)),
         "name": name,
         "search_name": name.casefold(),
         "language": data.language,

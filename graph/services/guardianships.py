@@ -17,8 +17,9 @@ from schema.base import new_id
 from schema.db import insert_if_absent
 from schema.enums import DataCategory, GuardianshipKind
 from schema.models import Client, Guardianship
+from schema.pii import GUARDIAN_CODE, Keyring
 
-UNIQUE = ["guardian_personal_id", "ward_id", "kind", "valid_from"]
+UNIQUE = ["guardian_hash", "ward_id", "kind", "valid_from"]
 LINE = "__line__"
 CSV_COLUMNS = ("guardian_personal_id", "ward_personal_id", "kind", "valid_from", "valid_until")
 
@@ -66,11 +67,12 @@ def _eighteenth_birthday(born: date) -> date:
 
 
 def _values(
-    ward_id: object, found: GuardianshipTerms, at: datetime, source: str
+    ward_id: object, found: GuardianshipTerms, at: datetime, source: str, pii: Keyring
 ) -> dict[str, object]:
     return {
         "id": new_id(),
-        "guardian_personal_id": found.guardian,
+        "guardian_cipher": pii.encrypt(found.guardian, GUARDIAN_CODE),
+        "guardian_hash": pii.lookup(found.guardian),
         "ward_id": ward_id,
         "kind": found.kind,
         "valid_from": found.valid_from,
@@ -92,11 +94,11 @@ async def record(
     ctx.guard.authorize(view.access, "guardianship", "record", category=DataCategory.IDENTITY)
     try:
         found = terms(
-            guardian, kind.value, valid_from, valid_until, view.row.personal_id, ctx.today
+            guardian, kind.value, valid_from, valid_until, view.access.facts.personal_id, ctx.today
         )
     except ValueError as error:
         raise BadUserInput(str(error)) from error
-    values = _values(view.row.id, found, ctx.now, f"api:{ctx.principal.organisation_id}")
+    values = _values(view.row.id, found, ctx.now, f"api:{ctx.principal.organisation_id}", ctx.pii)
     if not await insert_if_absent(ctx.session, Guardianship, values, UNIQUE):
         raise Conflict("this guardianship is already recorded")
     return await fetch(ctx, Guardianship, values["id"])
@@ -110,11 +112,21 @@ class ImportReport:
 
 
 async def import_rows(
-    session: AsyncSession, rows: Iterable[Mapping[str, str]], at: datetime, today: date
+    session: AsyncSession,
+    rows: Iterable[Mapping[str, str]],
+    at: datetime,
+    today: date,
+    pii: Keyring,
 ) -> ImportReport:
-    """Check every row first; write only if all are right (bad input changes nothing)."""
+    """Check every row first; write only if all are right (bad input changes nothing).
+    Wards are found by their codes' lookup hashes; no code is decrypted."""
     rows = list(rows)
-    wards = {c.personal_id: c.id for c in (await session.scalars(select(Client))).all()}
+    wanted = {(r.get("ward_personal_id") or "").strip().upper() for r in rows}
+    hashes = {pii.lookup(code): code for code in wanted if code}
+    found_wards = await session.execute(
+        select(Client.personal_id_hash, Client.id).where(Client.personal_id_hash.in_(hashes))
+    )
+    wards = {hashes[h]: i for h, i in found_wards.tuples()}
     errors: list[str] = []
     checked: list[tuple[object, GuardianshipTerms]] = []
     for position, row in enumerate(rows, start=2):
@@ -147,7 +159,7 @@ async def import_rows(
     added = 0
     for ward_id, found in checked:
         added += await insert_if_absent(
-            session, Guardianship, _values(ward_id, found, at, "import"), UNIQUE
+            session, Guardianship, _values(ward_id, found, at, "import", pii), UNIQUE
         )
     return ImportReport(added, len(checked) - added, [])
 

@@ -20,11 +20,15 @@ from graph.types.guarding import (
     guarded_resolver,
     knowable_row,
     redactions_field,
+    resolver_field,
 )
 from graph.types.organisation import Organisation
+from ledger.service import GUARDIANSHIP_PREFIX
 from ledger.state import Grant, Prohibition, RowRef, self_recorded
 from schema.enums import ConsentEventType, ConsentMethod, DataCategory, RowType
 from schema.models import ConsentEvent as ConsentEventRow
+from schema.models import Guardianship as GuardianshipRow
+from schema.pii import GUARDIAN_CODE
 
 CONSENT = DataCategory.CONSENT
 ROW_TYPES = frozenset(r.value for r in RowType)
@@ -74,7 +78,29 @@ class ConsentActor:
 @strawberry.type
 class ConsentGrantor:
     kind: str
-    personal_id: str | None
+    person: strawberry.Private[str | None]
+    scope: strawberry.Private[Scope]
+
+    @resolver_field(
+        description="A guardian grantor's personal identity code, to those who may see the "
+        "client's (PERSONAL_ID); null otherwise. The event itself names the guardianship."
+    )
+    async def personal_id(self, info: Info) -> str | None:
+        if self.person is None:
+            return None
+        access = self.scope.access
+        if not info.context.guard.check(access, DataCategory.PERSONAL_ID).allowed:
+            return None
+        if not self.person.startswith(GUARDIANSHIP_PREFIX):
+            return self.person  # an event recorded before codes were kept encrypted
+        try:
+            key = uuid.UUID(self.person.removeprefix(GUARDIANSHIP_PREFIX))
+        except ValueError:
+            return None
+        row = await info.context.loaders.row(GuardianshipRow).load(key)
+        if row is None or row.ward_id != access.client_id:
+            return None
+        return info.context.pii.decrypt(row.guardian_cipher, GUARDIAN_CODE)
 
 
 @strawberry.type(description="One event of the client's consent ledger, as hashed.")
@@ -135,7 +161,9 @@ class ConsentEvent:
             ),
             grantor=None
             if grantor is None
-            else ConsentGrantor(kind=grantor["kind"], personal_id=grantor.get("person")),
+            else ConsentGrantor(
+                kind=grantor["kind"], person=grantor.get("person"), scope=Scope(access)
+            ),
             prev=row.prev,
             hash=row.hash,
             self_recorded=self_recorded(body.get("method"), actor["org"], body.get("grantee"))

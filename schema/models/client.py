@@ -25,7 +25,10 @@ class Client(Base):
     __tablename__ = "clients"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    personal_id: Mapped[str] = mapped_column(String(11), unique=True)
+    personal_id_cipher: Mapped[str] = mapped_column(Text)
+    """The personal identity code, AES-GCM encrypted (``schema/pii.py``); never in clear."""
+    personal_id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """The code's keyed hash (HMAC-SHA-256): what lookups and uniqueness go by."""
     name: Mapped[str] = mapped_column(String(200))
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     """The name case-folded in Python, since SQLite's lower() folds ASCII only (Å, Ö)."""
