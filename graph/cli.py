@@ -332,20 +332,38 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int, log_leve
         uvicorn.Server(config).run(sockets=[sock])
 
 
+def demo_keyring(directory: Path) -> Path:
+    """The demo's own keyring for personal identity codes: made on the first start and
+    kept (unlike the signing key) as long as the database it encrypted is."""
+    from schema.pii import new_keyring, write_keyring
+
+    path = directory / "pii-keys.json"
+    if not path.exists():
+        write_keyring(path, new_keyring("demo-1"))
+    return path
+
+
 async def prepare_demo(settings: Settings, address: str) -> Settings:
     """Keys, data and tokens for demo mode; the settings the workers will read."""
     from graph.demo import DemoClock, DemoKeys, Seeded, exports, seed, system_tokens, tokens
     from graph.runtime import running
 
     keys = DemoKeys.create(DEMO_DIR)
+    pii_keys = settings.pii_key_file or demo_keyring(DEMO_DIR)
     settings = replace(
-        settings, jwks_file=keys.jwks_path, jwks_url=None, jwt_issuer=DEMO_ISSUER, demo=True
+        settings,
+        jwks_file=keys.jwks_path,
+        jwks_url=None,
+        jwt_issuer=DEMO_ISSUER,
+        demo=True,
+        pii_key_file=pii_keys,
     )
     os.environ.update(
         {
             "INFOCAP_DEMO": "1",
             "INFOCAP_JWKS_FILE": str(keys.jwks_path),
             "INFOCAP_JWT_ISSUER": DEMO_ISSUER,
+            "INFOCAP_PII_KEY_FILE": str(pii_keys),
         }
     )
     os.environ.pop("INFOCAP_JWKS_URL", None)

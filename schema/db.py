@@ -180,12 +180,26 @@ def migrate(
     config.set_main_option("script_location", str(MIGRATIONS))
     engine = make_sync_engine(url)
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            config.attributes["pii_keyring"] = keyring
-            command.upgrade(config, revision)
-            if app_role is not None and connection.dialect.name == "postgresql":
-                grant_app_role(connection, app_role)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # A table SQLite rebuilds is referred to by other tables' rows meanwhile:
+                # foreign keys are checked once, after, instead (alembic's batch mode).
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            with connection.begin():
+                config.attributes["connection"] = connection
+                config.attributes["pii_keyring"] = keyring
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise RuntimeError(f"a migration broke a foreign key: {tuple(broken)}")
+                if app_role is not None and not sqlite:
+                    grant_app_role(connection, app_role)
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     finally:
         engine.dispose()
 

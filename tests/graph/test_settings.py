@@ -23,6 +23,7 @@ PRODUCTION = {
     "INFOCAP_JWKS_URL": JWKS_URL,
     "INFOCAP_JWT_ISSUER": ISSUER,
     "INFOCAP_LEDGER_KEY_FILE": "/etc/infocap/ledger.pem",
+    "INFOCAP_PII_KEY_FILE": "/etc/infocap/pii-keys.json",
 }
 JWKS = "INFOCAP_JWKS_URL or INFOCAP_JWKS_FILE"
 
@@ -148,6 +149,7 @@ def test_production_starts_with_jwks_issuer_and_ledger_key():
         ["INFOCAP_JWKS_URL", "INFOCAP_JWT_ISSUER"],
         ["INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"],
         ["INFOCAP_JWKS_URL", "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"],
+        ["INFOCAP_PII_KEY_FILE"],
     ],
 )
 def test_production_refuses_to_start_and_names_what_is_missing(missing):
@@ -158,6 +160,7 @@ def test_production_refuses_to_start_and_names_what_is_missing(missing):
         "INFOCAP_JWKS_URL": JWKS,
         "INFOCAP_JWT_ISSUER": "INFOCAP_JWT_ISSUER",
         "INFOCAP_LEDGER_KEY_FILE": "INFOCAP_LEDGER_KEY_FILE",
+        "INFOCAP_PII_KEY_FILE": "INFOCAP_PII_KEY_FILE",
     }
     for name, words in named.items():
         if name in missing:
@@ -170,7 +173,7 @@ def test_production_without_anything_names_all_three():
     with pytest.raises(SettingsError) as refused:
         load_settings({"INFOCAP_ENV": "production"})
     message = str(refused.value)
-    for words in (JWKS, "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"):
+    for words in (JWKS, "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE", "INFOCAP_PII_KEY_FILE"):
         assert words in message, message
 
 

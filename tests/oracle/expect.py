@@ -498,13 +498,7 @@ def event(st: Stand, ev: dict[str, Any]) -> dict[str, Any]:
             {"subject": actor["sub"], "organisation": actor["org"], "roles": actor["roles"]},
             None,
         ),
-        (
-            "grantor",
-            None
-            if grantor is None
-            else {"kind": grantor["kind"], "personalId": grantor.get("person")},
-            None,
-        ),
+        ("grantor", None if grantor is None else _grantor(st, grantor), None),
         ("prev", ev["prev"], None),
         ("hash", ev["hash"], None),
         ("selfRecorded", self_recorded, None),
@@ -513,6 +507,19 @@ def event(st: Stand, ev: dict[str, Any]) -> dict[str, Any]:
     ):
         o.field(name, "CONSENT", value, link=link)
     return o.done()
+
+
+def _grantor(st: Stand, grantor: dict[str, Any]) -> dict[str, Any]:
+    """A guardian grantor is named in the event by the guardianship; its code is shown
+    to those who may see the client's personal identity code."""
+    person = grantor.get("person")
+    code = None
+    if person is not None and st.decide("PERSONAL_ID").allowed:
+        if person.startswith("guardianship:"):
+            code = st.world.guardian_code_by_id(uuid.UUID(person.split(":", 1)[1]))
+        else:
+            code = person
+    return {"kind": grantor["kind"], "personalId": code}
 
 
 def client(

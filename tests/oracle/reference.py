@@ -368,6 +368,9 @@ class Reference:
     def guardian_code(self, row: Any) -> str:
         return self._guardian_codes[row.id]
 
+    def guardian_code_by_id(self, guardianship_id: uuid.UUID) -> str | None:
+        return self._guardian_codes.get(guardianship_id)
+
     def ledger(self, client_id: uuid.UUID) -> Ledger:
         if client_id not in self._ledgers:
             self._ledgers[client_id] = Ledger.fold(self.snap.events.get(client_id, []))

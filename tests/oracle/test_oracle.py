@@ -508,8 +508,8 @@ async def guardian_codes(api: Api, persons: int) -> dict[uuid.UUID, str]:
     stored guardian (the code, or its lookup hash where codes are kept encrypted)."""
     async with api.runtime.sessions() as session:
         rows = (await session.scalars(select(m.Guardianship))).all()
-    codes = {person_code(p): person_code(p) for p in range(persons)}
-    return {row.id: codes[row.guardian_personal_id] for row in rows}
+    by_hash = {api.runtime.pii.lookup(person_code(p)): person_code(p) for p in range(persons)}
+    return {row.id: by_hash[row.guardian_hash] for row in rows}
 
 
 async def run_world(settings: Settings, keys: Keys, spec: WorldSpec) -> tuple[int, int, int, int]:

@@ -8,6 +8,9 @@ pass the configured ``INFOCAP_PII_KEY_FILE``); without one the migration reads
 ``INFOCAP_PII_KEY_FILE`` itself, and outside production falls back to the development
 keyring. A database with codes to move and no keyring in production stops here.
 
+On SQLite the two tables are rebuilt (alembic's batch mode), which needs foreign keys off
+while it runs: ``schema.db.migrate`` turns them off and checks them all after.
+
 The change-capture triggers of the two tables are taken off while the codes move (moving
 them is no change of a client), and put back after (SQLite's table rebuild drops them).
 
