@@ -12,7 +12,7 @@ from authz.principal import Principal
 from graph.domain.personal_id import make
 from schema.enums import ConsentEventType, Language
 from schema.models import Client, ConsentEvent
-from schema.pii import CLIENT_CODE, DEVELOPMENT
+from schema.pii import CLIENT_CODE, DEVELOPMENT, Keyring
 from tests.support import Api, principal
 
 KELA_HANDLER = principal("kela_handler", "kela", name="Kaisa Käsittelijä")
@@ -213,14 +213,19 @@ async def record_guardianship(
 
 
 def client_row(
-    client_id: uuid.UUID, at: datetime, name: str = "Åke Öberg", language: Language = Language.SV
+    client_id: uuid.UUID,
+    at: datetime,
+    name: str = "Åke Öberg",
+    language: Language = Language.SV,
+    pii: Keyring = DEVELOPMENT,
 ) -> Client:
-    """A client row as storage-level tests insert it (give it a chain with ``start_chain``)."""
+    """A client row as storage-level tests insert it (give it a chain with ``start_chain``;
+    ``pii``: the keyring of the service that will read it, if one will)."""
     code = client_id.hex[:11]
     return Client(
         id=client_id,
-        personal_id_cipher=DEVELOPMENT.encrypt(code, CLIENT_CODE),
-        personal_id_hash=DEVELOPMENT.lookup(code),
+        personal_id_cipher=pii.encrypt(code, CLIENT_CODE),
+        personal_id_hash=pii.lookup(code),
         name=name,
         language=language,
         organiser_id="wc-pirkanmaa",
