@@ -236,3 +236,20 @@ def test_the_migration_moves_existing_codes_out_of_the_clear(database_url: str) 
     assert client.personal_id_hash == keyring.lookup(code)
     assert keyring.decrypt(ward.guardian_cipher, GUARDIAN_CODE) == guardian
     assert ward.guardian_hash == keyring.lookup(guardian)
+
+
+def test_the_pii_commands(database_url: str, tmp_path: Path, monkeypatch: Any, capsys: Any):
+    from graph.cli import main
+
+    path = tmp_path / "keys.json"
+    assert main(["pii", "keygen", str(path)]) == 0
+    assert main(["pii", "keygen", str(path)]) == 1  # never overwritten
+    first = read_keyring(path)
+    monkeypatch.setenv("INFOCAP_DATABASE_URL", database_url)
+    monkeypatch.setenv("INFOCAP_PII_KEY_FILE", str(path))
+    assert main(["pii", "add-key", "2027-1"]) == 0
+    rotated = read_keyring(path)
+    assert rotated.current == "2027-1"
+    assert rotated.keys[first.current] == first.keys[first.current]
+    assert main(["pii", "rotate"]) == 0
+    assert "0 client codes and 0 guardian codes under key 2027-1" in capsys.readouterr().out
