@@ -85,7 +85,8 @@ def _failure(code: str) -> GraphQLError:
     """The error of an operation whose unit of work could not commit."""
     if code == ServiceUnavailable.code:
         refusal = ServiceUnavailable()
-        return GraphQLError(refusal.message, original_error=refusal)
+        extensions = {"code": refusal.code, **refusal.extensions}
+        return GraphQLError(refusal.message, original_error=refusal, extensions=extensions)
     return GraphQLError(INTERNAL_MESSAGE, extensions={"code": INTERNAL})
 
 

@@ -158,3 +158,29 @@ def registration(n: int, serial: int) -> dict[str, Any]:
         "organiserId": "wc-pirkanmaa",
         "purpose": "Kuormitustesti",
     }
+
+
+async def test_a_connection_lost_at_commit_is_service_unavailable(
+    app: Starlette, http: Http, database_url: str, request: pytest.FixtureRequest
+) -> None:
+    """The connection dies as the unit of work writes its access log, just before the
+    commit: the answer is 503 ``SERVICE_UNAVAILABLE`` with ``Retry-After``, nothing is
+    kept, and the next request is served."""
+    from tests.ledger.test_crash import Killer
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("an embedded database has no connection to lose")
+    admin = request.getfixturevalue("pg").url().replace("+psycopg", "")
+    token = http.token("kela_handler", org="kela")
+    killer = Killer(app, admin, "INSERT INTO ACCESS_LOG")
+    try:
+        response = await http.post(WRITE, token, {"i": registration(0, 0)})
+    finally:
+        killer.remove()
+    assert killer.fired == 1
+    assert response.status_code == 503, response.text
+    assert int(response.headers["Retry-After"]) > 0
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["SERVICE_UNAVAILABLE"]
+    listed = await http.ok(READ, token)
+    assert listed["clients"]["edges"] == []
+    figures.add("faults injected: connection lost at commit", 1)
