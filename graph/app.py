@@ -17,6 +17,7 @@ from graph.context import Clock, utc_now
 from graph.errors import INTERNAL, INTERNAL_MESSAGE, error_body
 from graph.http import BearerAuth, BodyLimit, InfocapGraphQL, body_limit, download
 from graph.runtime import check_ledger_key, running
+from graph.schedule import scheduled
 from graph.schema import build_schema
 from graph.settings import Settings, load_settings
 
@@ -34,7 +35,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, clock=clock, keys=keys) as runtime:
+        async with running(settings, clock=clock, keys=keys) as runtime, scheduled(runtime):
             app.state.runtime = runtime
             yield
 

@@ -1,4 +1,5 @@
-"""``infocap``: serve, migrate, export the schema, import guardianships, check the ledger.
+"""``infocap``: serve, migrate, export the schema, import guardianships, the ledger and its
+log (verify, export, checkpoint, keys, receipts), and a witness.
 
 Commands import what they need when they run, so ``infocap --help`` and ``schema
 export`` start without touching a database."""
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from graph import ledger_cli
 from graph.settings import DEMO_ISSUER, Settings, SettingsError, load_settings
 
 DEMO_DIR = Path(".infocap-demo")
@@ -45,14 +47,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     guardians.add_argument("file", type=Path)
 
-    ledger = commands.add_parser("ledger", help="the consent ledger")
-    ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True)
-    ledger_commands.add_parser("verify", help="recompute every hash and link")
+    ledger = commands.add_parser("ledger", help="the consent ledger and its transparency log")
+    witness = commands.add_parser("witness", help="a witness of the transparency log")
+    ledger_cli.add_commands(ledger, witness)
 
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
             return export_schema(args.output)
+        if args.command in ("ledger", "witness"):
+            done = ledger_cli.offline(args)
+            if done is not None:
+                return done
         settings = load_settings(os.environ)
         if args.command == "serve":
             return serve_command(settings, args)
@@ -70,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))
-        return asyncio.run(verify_ledger(settings))
+        return ledger_cli.run(settings, args)
     except SettingsError as error:
         print(f"infocap: {error}", file=sys.stderr)
         return 2
@@ -165,23 +171,6 @@ async def import_guardianships(settings: Settings, path: Path) -> int:
         print("nothing imported", file=sys.stderr)
         return 1
     print(f"{report.added} guardianships added, {report.already_known} already known")
-    return 0
-
-
-async def verify_ledger(settings: Settings) -> int:
-    from graph.runtime import running
-    from ledger.verify import verify_database
-
-    async with running(settings) as runtime, runtime.sessions() as session:
-        found = await verify_database(session)
-    broken = found.broken
-    if broken is not None:
-        print(
-            f"ledger broken at client {broken.client} seq {broken.seq}: {broken.problem}",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"ledger verified: {found.events} events in {found.chains} chains")
     return 0
 
 

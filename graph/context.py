@@ -18,6 +18,7 @@ from graph.loaders import Loaders
 from graph.organisations import Organisations
 from graph.settings import Settings
 from ledger.access_log import Accessor
+from ledger.checkpoints import LogConfig
 
 Clock = Callable[[], datetime]
 
@@ -38,6 +39,8 @@ class Runtime:
     organisations: Organisations
     blobs: BlobStore
     clock: Clock = utc_now
+    log: LogConfig | None = None
+    """The transparency log's identity and witnesses, when configured."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from strawberry.utils.logging import StrawberryLogger
 import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.errors import INTERNAL, code_of
 from graph.extensions import ErrorShaping, UnitOfWork
-from graph.resolvers import clients, consents, notices, records
+from graph.resolvers import clients, consents, ledger, notices, records
 from graph.settings import Settings
 
 log = logging.getLogger("infocap.graphql")
@@ -36,6 +36,13 @@ class Query:
     notice_inbox = strawberry.field(resolver=notices.notice_inbox)
     notice = strawberry.field(resolver=notices.notice)
     consent_ledger = strawberry.field(resolver=consents.consent_ledger)
+    ledger_checkpoint = strawberry.field(resolver=ledger.ledger_checkpoint)
+    ledger_consistency_proof = strawberry.field(resolver=ledger.ledger_consistency_proof)
+    ledger_inclusion_proof = strawberry.field(resolver=ledger.ledger_inclusion_proof)
+    ledger_public_key = strawberry.field(resolver=ledger.ledger_public_key)
+    ledger_public_key_pem = strawberry.field(resolver=ledger.ledger_public_key_pem)
+    consent_receipt = strawberry.field(resolver=ledger.consent_receipt)
+    verify_ledger = strawberry.field(resolver=ledger.verify_ledger)
 
 
 @strawberry.type
@@ -57,6 +64,7 @@ class Mutation:
     prohibit_disclosure = strawberry.mutation(resolver=consents.prohibit_disclosure)
     lift_prohibition = strawberry.mutation(resolver=consents.lift_prohibition)
     record_informed = strawberry.mutation(resolver=consents.record_informed)
+    create_checkpoint = strawberry.mutation(resolver=ledger.create_checkpoint)
 
 
 class InfocapSchema(strawberry.Schema):

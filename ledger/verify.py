@@ -1,46 +1,370 @@
-"""Verifying the stored ledger: every event's hash and link, recomputed from its text."""
+"""Verifying the ledger as stored, or as exported: every event's hash and link, the log
+rebuilt from its leaves in index order, and every checkpoint's signature, root and
+consistency with the one before. The first problem is named: an event by (client, seq),
+else a checkpoint by its tree size.
 
+The checkpoints are read before the events: whatever is appended meanwhile only adds
+events after them, so one pass sees a consistent ledger without holding a snapshot.
+"""
+
+import asyncio
+import contextlib
 import json
-from dataclasses import dataclass
-from typing import Any
+import sys
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.chain import Break, ChainVerifier
-from schema.models import ConsentEvent
+from ledger import log
+from ledger.errors import LedgerBroken
+from ledger.merkle import verify_consistency
+from ledger.note import (
+    NoteError,
+    VerifierKey,
+    open_checkpoint,
+    signatures_by,
+    split_note,
+    unb64,
+    verify_cosignature,
+)
+from ledger.tree import Tree, build
+from ledger.verifier import LedgerVerifier, Problem
+from schema.models import ConsentEvent, LogCheckpoint, LogCosignature, LogEntry
+
+EVENTS = ConsentEvent.__table__
+LOG = LogEntry.__table__
+BATCH = 10_000
+READ_BYTES = 1 << 20
+T = TypeVar("T")
+TREE_PROCESS_FROM = 50_000
+"""From this many log entries on, the tree is rebuilt by a second process meanwhile."""
+
+_JOIN = EVENTS.outerjoin(
+    LOG, and_(LOG.c.client_id == EVENTS.c.client_id, LOG.c.seq == EVENTS.c.seq)
+)
+_COLUMNS = (
+    cast(EVENTS.c.client_id, String),
+    EVENTS.c.seq,
+    EVENTS.c.canonical,
+    EVENTS.c.hash,
+    LOG.c.log_index,
+)
+EVENT_ROWS = select(*_COLUMNS).select_from(_JOIN).order_by(EVENTS.c.client_id, EVENTS.c.seq)
+EVENT_ROWS_FULL = (
+    select(*_COLUMNS, EVENTS.c.prev).select_from(_JOIN).order_by(EVENTS.c.client_id, EVENTS.c.seq)
+)
+LOG_HASHES = select(LOG.c.event_hash).order_by(LOG.c.log_index)
 
 
 @dataclass(frozen=True)
 class Verification:
     events: int
     chains: int
-    broken: Break | None
+    tree_size: int
+    checkpoints: int
+    problem: Problem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
 
 
-def stored_event(row: ConsentEvent) -> dict[str, Any]:
-    """The event as stored: its canonical text with the stored hash beside it. The
-    columns must agree with the text, or the row itself is the break."""
-    event: dict[str, Any] = json.loads(row.canonical)
-    event["hash"] = row.hash
-    if (
-        event.get("seq") != row.seq
-        or event.get("prev") != row.prev
-        or event.get("client") != str(row.client_id)
+@dataclass
+class Checked:
+    """Checkpoints in size order: the signed roots of those that hold, up to the first
+    that does not."""
+
+    roots: dict[int, bytes] = field(default_factory=dict)
+    problem: Problem | None = None
+
+    @property
+    def trusted(self) -> int:
+        return max(self.roots, default=0)
+
+
+def _result(verifier: LedgerVerifier, checked: Checked, found: Problem | None) -> Verification:
+    """An event's problem first; else the failing checkpoint of the smallest size."""
+    problem = found
+    late = checked.problem
+    if late is not None and (
+        found is None
+        or (found.client is None and (found.checkpoint or 0) >= (late.checkpoint or 0))
     ):
-        event["hash"] = "columns disagree with the canonical text"
-    return event
-
-
-async def verify_database(session: AsyncSession) -> Verification:
-    verifier = ChainVerifier()
-    rows = await session.stream_scalars(
-        select(ConsentEvent)
-        .order_by(ConsentEvent.client_id, ConsentEvent.seq)
-        .execution_options(yield_per=1000)
+        problem = late
+    return Verification(
+        verifier.events, verifier.chains, verifier.log_size, len(checked.roots), problem
     )
-    async for row in rows:
-        broken = verifier.feed(stored_event(row))
-        if broken is not None:
-            return Verification(verifier.events, verifier.chains, broken)
-    return Verification(verifier.events, verifier.chains, None)
+
+
+# --- the database ------------------------------------------------------------------------
+
+
+async def verify_database(
+    session: AsyncSession,
+    key: VerifierKey | None = None,
+    witnesses: Sequence[VerifierKey] = (),
+    *,
+    full: bool = False,
+    tree_process_from: int = TREE_PROCESS_FROM,
+) -> Verification:
+    """The stored ledger. ``key`` is the log's verifier key (needed once a checkpoint
+    exists); cosignatures by ``witnesses`` must verify where present; ``full`` decodes
+    every event instead of trusting the checkpoints' leaves (see ``verifier``)."""
+    checked = await stored_checkpoints(session, key, witnesses)
+    count = await log.size(session)
+    apart = count >= tree_process_from and _file_backed(session)
+    worker = await _TreeProcess.start(session, count, checked) if apart else None
+    try:
+        verifier = LedgerVerifier(0 if full else checked.trusted, count)
+        found = await _stream(session, verifier, full)
+        if found is not None:
+            return _result(verifier, checked, found)
+        tree = await worker.result() if worker else await _tree_here(session, count, checked)
+    finally:
+        if worker is not None:
+            worker.stop()
+    problem = verifier.close(checked.roots, tree)
+    if problem is None and checked.roots:
+        problem = await _stored_nodes_agree(session, checked.trusted, checked.roots)
+    if problem is None and verifier.log_size < count:
+        problem = Problem(f"the log has {count} entries but only {verifier.log_size} events in it")
+    return _result(verifier, checked, problem)
+
+
+async def _stream(session: AsyncSession, verifier: LedgerVerifier, full: bool) -> Problem | None:
+    query = EVENT_ROWS_FULL if full else EVENT_ROWS
+    feed = verifier.stored_full if full else verifier.stored
+    result = await session.stream(query.execution_options(yield_per=BATCH))
+    async for rows in _ahead(result.partitions()):
+        found = feed(rows)
+        if found is not None:
+            await result.close()
+            return found
+    return None
+
+
+async def _ahead(batches: AsyncIterator[T], depth: int = 2) -> AsyncIterator[T]:
+    """The batches, each asked for before the one before it is worked on: the driver
+    fetches (in its thread, or from the server) while this process checks."""
+    queue: asyncio.Queue[tuple[bool, T | BaseException | None]] = asyncio.Queue(depth)
+
+    async def fetch() -> None:
+        try:
+            async for batch in batches:
+                await queue.put((True, batch))
+            await queue.put((False, None))
+        except Exception as error:  # handed to the consumer, which raises it
+            await queue.put((False, error))
+
+    task = asyncio.create_task(fetch())
+    try:
+        while True:
+            more, item = await queue.get()
+            if not more:
+                if isinstance(item, BaseException):
+                    raise item
+                return
+            yield item  # type: ignore[misc]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _tree_here(session: AsyncSession, count: int, checked: Checked) -> Tree:
+    hashes = await session.scalars(LOG_HASHES.where(LOG.c.log_index < count))
+    return build(hashes, checked.roots)
+
+
+def _file_backed(session: AsyncSession) -> bool:
+    url = session.get_bind().engine.url
+    return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
+
+
+class _TreeProcess:
+    """``python -m ledger.tree`` over the same database, while this process checks events."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, session: AsyncSession, count: int, checked: Checked) -> "_TreeProcess":
+        request: dict[str, Any] = {"count": count, "sizes": sorted(checked.roots)}
+        url = session.get_bind().engine.url
+        if url.get_backend_name() == "sqlite":
+            request["sqlite"] = url.database  # the process runs in this directory
+        else:
+            request["postgresql"] = url.set(drivername="postgresql").render_as_string(
+                hide_password=False
+            )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "ledger.tree",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        if process.stdin is None:
+            raise RuntimeError("the tree process has no standard input")
+        process.stdin.write(json.dumps(request).encode())
+        process.stdin.close()
+        return cls(process)
+
+    async def result(self) -> Tree:
+        out, _ = await self.process.communicate()
+        if self.process.returncode != 0:
+            raise LedgerBroken("the log could not be read to rebuild its tree")
+        answer = json.loads(out)
+        roots = {int(k): bytes.fromhex(v) for k, v in answer["roots"].items()}
+        return Tree(int(answer["size"]), roots, str(answer["leavesDigest"]))
+
+    def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+
+
+async def stored_checkpoints(
+    session: AsyncSession, key: VerifierKey | None, witnesses: Sequence[VerifierKey] = ()
+) -> Checked:
+    rows = (await session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.tree_size))).all()
+    lines: dict[int, list[LogCosignature]] = {}
+    for line in (await session.scalars(select(LogCosignature))).all():
+        lines.setdefault(line.tree_size, []).append(line)
+    checked = Checked()
+    previous: tuple[int, bytes] | None = None
+    for row in rows:
+        problem = _stored_problem(row, key, previous, witnesses, lines.get(row.tree_size, []))
+        if problem is not None:
+            checked.problem = Problem(problem, checkpoint=row.tree_size)
+            break
+        previous = (row.tree_size, bytes(row.root_hash))
+        checked.roots[row.tree_size] = previous[1]
+    return checked
+
+
+def _stored_problem(
+    row: LogCheckpoint,
+    key: VerifierKey | None,
+    previous: tuple[int, bytes] | None,
+    witnesses: Sequence[VerifierKey],
+    lines: list[LogCosignature],
+) -> str | None:
+    if key is None:
+        return "no verifier key to check it with"
+    try:
+        checkpoint, _ = open_checkpoint(row.note, key)
+    except NoteError as error:
+        return str(error)
+    if checkpoint.size != row.tree_size or checkpoint.root != bytes(row.root_hash):
+        return "its columns disagree with its note"
+    if row.previous_tree_size != (None if previous is None else previous[0]):
+        return "it does not name the checkpoint before it"
+    if previous is not None:
+        try:
+            proof = [unb64(p) for p in row.consistency_proof]
+        except NoteError:
+            return "its consistency proof is not base64"
+        if not verify_consistency(previous[0], row.tree_size, previous[1], checkpoint.root, proof):
+            return f"its consistency proof from checkpoint {previous[0]} does not verify"
+    for witness in witnesses:
+        for line in lines:
+            if line.witness == witness.ident and not cosigned(checkpoint.text, line.line, witness):
+                return f"the cosignature of {witness.ident} does not verify"
+    return None
+
+
+def cosigned(text: str, line: str, witness: VerifierKey) -> bool:
+    """Whether a cosignature line by ``witness`` verifies on a checkpoint's text."""
+    try:
+        _, signatures = split_note("-\n\n" + line)
+    except NoteError:
+        return False
+    mine = signatures_by(signatures, witness)
+    return bool(mine) and all(verify_cosignature(text, s, witness) is not None for s in mine)
+
+
+async def _stored_nodes_agree(
+    session: AsyncSession, size: int, roots: dict[int, bytes]
+) -> Problem | None:
+    """The stored nodes proofs are served from give the latest checkpoint's root."""
+    try:
+        stored = await log.root_at(session, size)
+    except LedgerBroken as error:
+        return Problem(error.message, checkpoint=size)
+    if stored != roots[size]:
+        return Problem("the stored nodes proofs are made from give another root", checkpoint=size)
+    return None
+
+
+# --- an export ---------------------------------------------------------------------------
+
+
+def verify_export(path: Path, key: VerifierKey, *, full: bool = False) -> Verification:
+    """An export file (ledger.md's JSON Lines) with nothing but the log's verifier key."""
+    checked = exported_checkpoints(path, key)
+    verifier = LedgerVerifier(0 if full else checked.trusted)
+    for batch in _event_batches(path):
+        found = verifier.exported(batch)
+        if found is not None:
+            return _result(verifier, checked, found)
+    hexes = verifier.leaves[: verifier.log_size]
+    tree = build((h or "" for h in hexes), checked.roots) if None not in hexes else Tree(0, {}, "")
+    return _result(verifier, checked, verifier.close(checked.roots, tree))
+
+
+def _checkpoint_line(line: bytes) -> bool:
+    return b'"checkpoint"' in line[:32]
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb", buffering=READ_BYTES) as source:
+        for line in source:
+            if line.strip():
+                yield line
+
+
+def _event_batches(path: Path) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for line in _lines(path):
+        if not _checkpoint_line(line):
+            batch.append(line)
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def exported_checkpoints(path: Path, key: VerifierKey) -> Checked:
+    opened: list[tuple[int, bytes, str | None]] = []
+    for line in _lines(path):
+        if not _checkpoint_line(line):
+            continue
+        try:
+            note = json.loads(line)["checkpoint"]
+            checkpoint, _ = open_checkpoint(note, key)
+            opened.append((checkpoint.size, checkpoint.root, None))
+        except (ValueError, KeyError, TypeError) as error:
+            opened.append((_claimed_size(line), b"", f"it does not verify: {error}"))
+    opened.sort(key=lambda item: item[0])
+    checked = Checked()
+    for size, root, problem in opened:
+        if problem is None and size in checked.roots and checked.roots[size] != root:
+            problem = "two checkpoints of one size disagree"
+        if problem is not None:
+            checked.problem = Problem(problem, checkpoint=size)
+            break
+        checked.roots[size] = root
+    return checked
+
+
+def _claimed_size(line: bytes) -> int:
+    try:
+        note = json.loads(line)["checkpoint"]
+        return int(note.split("\n")[1])
+    except (ValueError, KeyError, TypeError, IndexError):
+        return -1

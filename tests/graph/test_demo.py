@@ -138,7 +138,7 @@ async def test_seed_fills_what_demo_mode_promises(database_url: str, tmp_path: P
         assert {ConsentEventType.GRANT, ConsentEventType.PROHIBIT} <= types
         grantors = [json.loads(e.canonical).get("grantor") or {} for e in events]
         assert any(g.get("kind") == "GUARDIAN" for g in grantors)
-        assert ledger.broken is None
+        assert ledger.problem is None
         assert ledger.events == len(events)
 
         # Attachments and applications are there too.
