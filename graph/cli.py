@@ -118,24 +118,38 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
 
 async def prepare_demo(settings: Settings, address: str) -> Settings:
     """Keys, data and tokens for demo mode; the settings the workers will read."""
-    from graph.demo import DemoClock, DemoKeys, Seeded, seed, tokens
+    from graph.demo import DEMO_ORIGIN, DemoClock, DemoKeys, Seeded, seed, tokens
     from graph.runtime import running
+    from ledger.witnessing import checkpoint_now
 
     keys = DemoKeys.create(DEMO_DIR)
     settings = replace(
-        settings, jwks_file=keys.jwks_path, jwks_url=None, jwt_issuer=DEMO_ISSUER, demo=True
+        settings,
+        jwks_file=keys.jwks_path,
+        jwks_url=None,
+        jwt_issuer=DEMO_ISSUER,
+        demo=True,
+        ledger_key_file=keys.ledger_key_path,
+        ledger_origin=DEMO_ORIGIN,
     )
     os.environ.update(
         {
             "INFOCAP_DEMO": "1",
             "INFOCAP_JWKS_FILE": str(keys.jwks_path),
             "INFOCAP_JWT_ISSUER": DEMO_ISSUER,
+            "INFOCAP_LEDGER_KEY_FILE": str(keys.ledger_key_path),
+            "INFOCAP_LEDGER_ORIGIN": DEMO_ORIGIN,
         }
     )
     os.environ.pop("INFOCAP_JWKS_URL", None)
     clock = DemoClock()
     async with running(settings, clock=clock) as runtime:
         seeded = await seed(runtime, clock)
+        if runtime.log is not None:  # a checkpoint over the demo ledger: receipts work
+            checkpoint = await checkpoint_now(runtime.sessions, runtime.log, runtime.clock)
+            print(
+                f"\nledger checkpoint {checkpoint.tree_size}, verifier key {runtime.log.verifier}"
+            )
     record = DEMO_DIR / "seeded.json"
     if seeded is not None:
         record.write_text(json.dumps(asdict(seeded)))

@@ -12,6 +12,7 @@ from typing import Any
 
 GENESIS = "0" * 64
 NOT_CANONICAL = "the event's text is not its canonical bytes"
+BROKEN_LINK = "prev does not match the previous event's hash"
 ENVELOPE = frozenset({"client", "seq", "type", "at", "actor", "grantor", "body", "prev"})
 
 
@@ -101,7 +102,7 @@ class ChainVerifier:
         if not isinstance(seq, int) or seq != self._seq:
             return Break(client, self._seq, f"expected seq {self._seq}, found {seq!r}")
         if event.get("prev") != self._prev:
-            return Break(client, seq, "prev does not match the previous event's hash")
+            return Break(client, seq, BROKEN_LINK)
         try:
             recomputed = event_hash(event)
         except (TypeError, ValueError) as error:
@@ -144,7 +145,7 @@ def text_problem(text: str, *, client: str, seq: int, hash_: str, prev: str) -> 
     if event["seq"] != seq:
         return "the event's text has another seq"
     if event["prev"] != prev:
-        return "prev does not match the previous event's hash"
+        return BROKEN_LINK
     if data != text.encode():
         return NOT_CANONICAL
     return None

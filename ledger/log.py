@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.chain import GENESIS, text_problem
+from ledger.chain import BROKEN_LINK, GENESIS, text_problem
 from ledger.errors import InvalidLogRequest, LedgerBroken
 from ledger.merkle import (
     EMPTY_ROOT,
@@ -164,7 +164,7 @@ async def _unlogged(session: AsyncSession) -> list[tuple[uuid.UUID, int, str]]:
         problem = (
             "the event before it is missing"
             if expected is None
-            else "prev does not match the previous event's hash"
+            else BROKEN_LINK
             if prev != expected
             else text_problem(text, client=str(client), seq=seq, hash_=digest, prev=prev)
         )

@@ -26,10 +26,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ledger.chain import GENESIS, NOT_CANONICAL, canonical, sha256_hex, text_problem
+from ledger.chain import BROKEN_LINK, GENESIS, NOT_CANONICAL, canonical, sha256_hex, text_problem
 from ledger.tree import Tree, leaves_digest
 
 PREV_KEY = ',"prev":"'
+STORED_HASHES_DIFFER = "the log's stored hashes are not the events' hashes"
 PREV_BYTES = b',"prev":"'
 
 
@@ -138,7 +139,7 @@ class LedgerVerifier:
             if seq != self._seq:
                 return Problem(f"expected seq {self._seq}, found {seq}", self._client, self._seq)
             if prev_column != self._prev:
-                return Problem("prev does not match the previous event's hash", self._client, seq)
+                return Problem(BROKEN_LINK, self._client, seq)
             problem = self._decoded(text, seq, digest, self._prev)
             if problem is not None:
                 return Problem(problem, self._client, seq)
@@ -207,7 +208,7 @@ class LedgerVerifier:
         if seq != self._seq:
             return Problem(f"expected seq {self._seq}, found {seq}", client, self._seq)
         if prev != self._prev:
-            return Problem("prev does not match the previous event's hash", client, seq)
+            return Problem(BROKEN_LINK, client, seq)
         try:
             self._take(index, digest)
         except _Misplaced as misplaced:
@@ -269,7 +270,7 @@ class LedgerVerifier:
             return Problem(f"the log has no event at index {gap}", checkpoint=covering)
         covered = min(tree.size, length)
         if tree.size < last or leaves_digest(hexes[:covered]) != tree.leaves_digest:  # type: ignore[arg-type]
-            return Problem("the log's stored hashes are not the events' hashes", checkpoint=last)
+            return Problem(STORED_HASHES_DIFFER, checkpoint=last)
         for size in sorted(checkpoints):
             if tree.roots.get(size) != checkpoints[size]:
                 return Problem("its root is not the log's", checkpoint=size)

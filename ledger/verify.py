@@ -20,6 +20,7 @@ from sqlalchemy import String, and_, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import log
+from ledger.chain import BROKEN_LINK
 from ledger.errors import LedgerBroken
 from ledger.merkle import verify_consistency
 from ledger.note import (
@@ -32,7 +33,7 @@ from ledger.note import (
     verify_cosignature,
 )
 from ledger.tree import Tree, build
-from ledger.verifier import LedgerVerifier, Problem
+from ledger.verifier import STORED_HASHES_DIFFER, LedgerVerifier, Problem
 from schema.models import ConsentEvent, LogCheckpoint, LogCosignature, LogEntry
 
 EVENTS = ConsentEvent.__table__
@@ -122,17 +123,62 @@ async def verify_database(
         verifier = LedgerVerifier(0 if full else checked.trusted, count)
         found = await _stream(session, verifier, full)
         if found is not None:
-            return _result(verifier, checked, found)
+            return _result(verifier, checked, await _pinpoint(session, found))
         tree = await worker.result() if worker else await _tree_here(session, count, checked)
     finally:
         if worker is not None:
             worker.stop()
     problem = verifier.close(checked.roots, tree)
+    if problem is not None and problem.problem == STORED_HASHES_DIFFER:
+        problem = await _changed_event(session, verifier) or problem
     if problem is None and checked.roots:
         problem = await _stored_nodes_agree(session, checked.trusted, checked.roots)
     if problem is None and verifier.log_size < count:
         problem = Problem(f"the log has {count} entries but only {verifier.log_size} events in it")
     return _result(verifier, checked, problem)
+
+
+async def _pinpoint(session: AsyncSession, found: Problem) -> Problem:
+    """A broken link may be the fault of the event before it: one whose text and hash were
+    both changed, so that only its successor's link (and the log) show it. The log
+    recorded each event's hash when it integrated it; the event whose hash differs from
+    that record is the one that changed."""
+    if found.problem != BROKEN_LINK or found.client is None or not found.seq or found.seq < 2:
+        return found
+    pair = (
+        await session.execute(
+            select(EVENTS.c.hash, LOG.c.event_hash, LOG.c.log_index)
+            .select_from(_JOIN)
+            .where(cast(EVENTS.c.client_id, String) == _client_column(session, found.client))
+            .where(EVENTS.c.seq == found.seq - 1)
+        )
+    ).first()
+    if pair is None or pair[1] is None or pair[0] == pair[1]:
+        return found
+    return Problem(
+        f"its hash is not the one the log recorded at index {pair[2]}", found.client, found.seq - 1
+    )
+
+
+async def _changed_event(session: AsyncSession, verifier: LedgerVerifier) -> Problem | None:
+    """The first event whose hash is not what the log recorded for its index."""
+    recorded = await session.execute(
+        select(LOG.c.log_index, LOG.c.client_id, LOG.c.seq, LOG.c.event_hash).order_by(
+            LOG.c.log_index
+        )
+    )
+    for index, client, seq, digest in recorded:
+        if index < len(verifier.leaves) and verifier.leaves[index] != digest:
+            return Problem(
+                f"its hash is not the one the log recorded at index {index}", str(client), seq
+            )
+    return None
+
+
+def _client_column(session: AsyncSession, client: str) -> str:
+    """A client id as the text cast of its column reads (SQLite keeps UUIDs as hex)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    return client.replace("-", "") if sqlite else client
 
 
 async def _stream(session: AsyncSession, verifier: LedgerVerifier, full: bool) -> Problem | None:

@@ -1,6 +1,7 @@
-"""Demo mode: a local signing key and JWKS, synthetic clients, and a token per role."""
+"""Demo mode: a local signing key and JWKS, the ledger's log key and origin, synthetic
+clients, and a token per role."""
 
-from graph.demo.keys import DemoKeys, tokens
+from graph.demo.keys import DEMO_ORIGIN, DemoKeys, tokens
 from graph.demo.seed import DemoClock, Seeded, seed
 
-__all__ = ["DemoClock", "DemoKeys", "Seeded", "seed", "tokens"]
+__all__ = ["DEMO_ORIGIN", "DemoClock", "DemoKeys", "Seeded", "seed", "tokens"]
