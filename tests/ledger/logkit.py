@@ -43,7 +43,8 @@ class LogDb:
 
 
 def log_config(**changes: Any) -> LogConfig:
-    return LogConfig(**({"origin": ORIGIN, "key": Ed25519PrivateKey.generate()} | changes))
+    arguments: dict[str, Any] = {"origin": ORIGIN, "key": Ed25519PrivateKey.generate()}
+    return LogConfig(**(arguments | changes))
 
 
 async def new_client(db: LogDb, client_id: uuid.UUID | None = None) -> uuid.UUID:

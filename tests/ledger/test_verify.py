@@ -42,7 +42,7 @@ async def verified(db: LogDb, **options) -> Verification:
         return await verify_database(session, db.config.verifier, **options)
 
 
-def where(found: Verification) -> tuple:
+def where(found: Verification) -> tuple[object, ...]:
     problem = found.problem
     if problem is None:
         return ()
@@ -190,7 +190,7 @@ async def exported(db: LogDb) -> str:
     return "".join(lines)
 
 
-def both(path: Path, key: VerifierKey) -> tuple[tuple, tuple | None]:
+def both(path: Path, key: VerifierKey) -> tuple[tuple[object, ...], tuple[object, ...] | None]:
     ours = where(verify_export(path, key))
     theirs = independent_verifier.verify(path.read_text(encoding="utf-8"), str(key))
     return ours, theirs
