@@ -119,15 +119,12 @@ async def gather(
             raise LookupError(f"no checkpoint of size {tree_size}")
         note = row.note
         have = {c.witness for c in await checkpoints.cosignatures(session, tree_size)}
-        seen = dict(
-            (
-                await session.execute(
-                    select(LogCosignature.witness, func.max(LogCosignature.tree_size)).group_by(
-                        LogCosignature.witness
-                    )
-                )
-            ).tuples()
+        latest = await session.execute(
+            select(LogCosignature.witness, func.max(LogCosignature.tree_size)).group_by(
+                LogCosignature.witness
+            )
         )
+        seen: dict[str, int] = {witness: size for witness, size in latest}
 
     async def proofs(old: int, new: int) -> list[bytes]:
         async with sessions() as session:

@@ -4,6 +4,11 @@ All but the integrator's lock row are append-only: the database refuses changes.
 log is global by design (one tree over every client's events, docs/ledger.md), so its
 tables are keyed by log index and tree size, not by client: on a distributed database
 they stay on one node, beside the single integrator that writes them.
+
+No foreign keys tie them to the events or to each other: what keeps a log entry's event
+there is the events' own append-only guard, and ``ledger verify`` finds an entry whose
+event is missing. (A foreign key would also make PostgreSQL refuse a TRUNCATE of the
+referenced table for its own reason before the append-only guard could.)
 """
 
 import uuid
@@ -12,8 +17,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
-    ForeignKey,
-    ForeignKeyConstraint,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -38,13 +41,7 @@ class LogEntry(Base):
     event_hash: Mapped[str] = mapped_column(String(64))
     integrated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (
-        UniqueConstraint("client_id", "seq"),
-        ForeignKeyConstraint(
-            ["client_id", "seq"],
-            ["consent_events.client_id", "consent_events.seq"],
-        ),
-    )
+    __table_args__ = (UniqueConstraint("client_id", "seq"),)
 
 
 class LogNode(Base):
@@ -77,9 +74,7 @@ class LogCosignature(Base):
 
     __tablename__ = "ledger_cosignatures"
 
-    tree_size: Mapped[int] = mapped_column(
-        ForeignKey("ledger_checkpoints.tree_size"), primary_key=True
-    )
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     witness: Mapped[str] = mapped_column(String(300), primary_key=True)
     """The witness key as ``<name>+<key id>``."""
     line: Mapped[str] = mapped_column(Text)

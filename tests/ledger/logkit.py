@@ -1,20 +1,23 @@
 """Helpers for the log's storage tests: a database with a configured log, events appended
 through the service, and changes made behind its back as the tables' owner."""
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ledger import events
+from ledger.chain import event_hash
 from ledger.checkpoints import LogConfig
-from ledger.service import CLIENT_GRANTOR, Actor, append, start_chain
+from ledger.service import CLIENT_GRANTOR, Actor, append, canonical_text, start_chain
 from schema.db import is_sqlite, make_sync_engine
 from schema.enums import ConsentEventType
+from schema.models import ConsentEvent
 from tests.factories import client_row
 
 ORIGIN = "log.infocap.test/consent"
@@ -118,3 +121,31 @@ def as_owner(url: str, *statements: tuple[str, dict[str, Any]]) -> None:
                 connection.execute(text(statement), parameters)
     finally:
         engine.dispose()
+
+
+async def rewrite_history(db: LogDb, client_id: uuid.UUID, seq: int) -> None:
+    """What an operator rewriting history does: change an event, recompute its hash,
+    throw away the log (so that the integrator rebuilds it from the changed events)."""
+    async with db.sessions() as session:
+        row = await session.scalar(
+            select(ConsentEvent).where(ConsentEvent.client_id == client_id, ConsentEvent.seq == seq)
+        )
+        assert row is not None
+        event = json.loads(row.canonical)
+    event["body"]["purpose"] = "Jotain aivan muuta"
+    digest = event_hash(event)
+    as_owner(
+        db.url,
+        (
+            "UPDATE consent_events SET canonical = :text, hash = :hash "
+            "WHERE client_id = :client AND seq = :seq",
+            {
+                "text": canonical_text(event),
+                "hash": digest,
+                "client": db.client_param(client_id),
+                "seq": seq,
+            },
+        ),
+        ("DELETE FROM ledger_log", {}),
+        ("DELETE FROM ledger_log_nodes", {}),
+    )

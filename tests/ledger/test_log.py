@@ -2,14 +2,12 @@
 proofs made from them, checkpoints that are signed only when consistent, one at a time."""
 
 import asyncio
-import json
 import uuid
 
 import pytest
 from sqlalchemy import func, select, text
 
 from ledger import checkpoints, log
-from ledger.chain import event_hash
 from ledger.errors import InvalidLogRequest, LedgerBroken
 from ledger.merkle import (
     leaf_hash,
@@ -18,7 +16,6 @@ from ledger.merkle import (
     verify_inclusion,
 )
 from ledger.note import open_checkpoint, unb64
-from ledger.service import canonical_text
 from ledger.witnessing import checkpoint_now
 from schema.models import ConsentEvent, LogCheckpoint, LogEntry, LogNode
 from tests.ledger.logkit import (
@@ -27,6 +24,7 @@ from tests.ledger.logkit import (
     clients_with_grants,
     grant,
     new_client,
+    rewrite_history,
 )
 
 
@@ -184,34 +182,6 @@ async def test_a_log_rewritten_behind_the_signer_s_back_is_never_signed(logdb: L
     async with logdb.sessions() as session:
         notes = (await session.scalars(select(LogCheckpoint.note))).all()
     assert notes == [signed.note]
-
-
-async def rewrite_history(db: LogDb, client_id: uuid.UUID, seq: int) -> None:
-    """What an operator rewriting history does: change an event, recompute its hash,
-    throw away the log (so that the integrator rebuilds it from the changed events)."""
-    async with db.sessions() as session:
-        row = await session.scalar(
-            select(ConsentEvent).where(ConsentEvent.client_id == client_id, ConsentEvent.seq == seq)
-        )
-        assert row is not None
-        event = json.loads(row.canonical)
-    event["body"]["purpose"] = "Jotain aivan muuta"
-    digest = event_hash(event)
-    as_owner(
-        db.url,
-        (
-            "UPDATE consent_events SET canonical = :text, hash = :hash "
-            "WHERE client_id = :client AND seq = :seq",
-            {
-                "text": canonical_text(event),
-                "hash": digest,
-                "client": db.client_param(client_id),
-                "seq": seq,
-            },
-        ),
-        ("DELETE FROM ledger_log", {}),
-        ("DELETE FROM ledger_log_nodes", {}),
-    )
 
 
 async def test_the_integrator_refuses_an_event_that_does_not_verify(logdb: LogDb):

@@ -36,11 +36,6 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("event_hash", sa.String(length=64), nullable=False),
         sa.Column("integrated_at", WHEN, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["client_id", "seq"],
-            ["consent_events.client_id", "consent_events.seq"],
-            name=op.f("fk_ledger_log_client_id_consent_events"),
-        ),
         sa.PrimaryKeyConstraint("log_index", name=op.f("pk_ledger_log")),
         sa.UniqueConstraint("client_id", "seq", name=op.f("uq_ledger_log_client_id_seq")),
     )
@@ -63,16 +58,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "ledger_cosignatures",
-        sa.Column("tree_size", BIG, nullable=False),
+        sa.Column("tree_size", BIG, autoincrement=False, nullable=False),
         sa.Column("witness", sa.String(length=300), nullable=False),
         sa.Column("line", sa.Text(), nullable=False),
         sa.Column("cosigned_at", BIG, nullable=False),
         sa.Column("received_at", WHEN, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tree_size"],
-            ["ledger_checkpoints.tree_size"],
-            name=op.f("fk_ledger_cosignatures_tree_size_ledger_checkpoints"),
-        ),
         sa.PrimaryKeyConstraint("tree_size", "witness", name=op.f("pk_ledger_cosignatures")),
     )
     lock = op.create_table(
