@@ -239,7 +239,9 @@ def change_and_rehash_last_of_chain(lines: list[str]) -> list[str]:
         obj["hash"], obj["logIndex"] = event_hash(obj), index
         assert digest != obj["hash"]
 
-    lines[8] = edit_event(lines[8], edit)
+    indexed = [(json.loads(x).get("logIndex", -1), n) for n, x in enumerate(lines[:9])]
+    _, at = max(indexed)  # the log's last entry: the last of its chain, under checkpoint 8
+    lines[at] = edit_event(lines[at], edit)
     return lines
 
 
