@@ -2,7 +2,9 @@
 on both databases: checkpoint, public key, export and its verification, live
 verification, receipts and their offline verification."""
 
+import asyncio
 import json
+import os
 import uuid
 from datetime import date
 from pathlib import Path
@@ -12,7 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from graph.cli import main
+from graph.cli import main, prepare_demo
+from graph.demo import DEMO_ORIGIN, DemoKeys
 from graph.domain.personal_id import make
 from graph.settings import Settings
 from ledger.note import COSIGNATURE_V1, ED25519, VerifierKey, parse_verifier_key
@@ -183,3 +186,25 @@ def test_witness_public_key(tmp_path: Path, capsys):
     assert printed == VerifierKey.of("dpo.test/w1", COSIGNATURE_V1, key)
     assert main(["witness", "public-key", "--name", "a b", "--key", str(tmp_path / "w.pem")]) == 2
     assert main(["witness", "public-key", "--name", "w", "--key", str(tmp_path / "none")]) == 2
+
+
+def test_demo_mode_has_a_log_key_origin_and_checkpoint(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path, capsys
+):
+    """``serve --demo`` makes its own log key (kept across runs) and origin, and signs a
+    checkpoint over the demo ledger, so receipts work at once."""
+    settings = use_database(monkeypatch, database_url, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for name in ("DEMO", "JWKS_FILE", "JWKS_URL", "JWT_ISSUER", "LEDGER_KEY_FILE", "LEDGER_ORIGIN"):
+        monkeypatch.setenv(f"INFOCAP_{name}", "")  # prepare_demo sets them: undone after
+    ready = asyncio.run(prepare_demo(settings, "http://127.0.0.1:8000/graphql"))
+    assert ready.ledger_key_file is not None
+    assert ready.ledger_origin == DEMO_ORIGIN
+    assert os.environ["INFOCAP_LEDGER_ORIGIN"] == DEMO_ORIGIN
+    key_bytes = ready.ledger_key_file.read_bytes()
+    assert "ledger checkpoint" in capsys.readouterr().out
+    assert DemoKeys.create(Path(".infocap-demo")).ledger_key_path.read_bytes() == key_bytes
+    assert main(["ledger", "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "1 checkpoints" in out
+    assert ", log of 0," not in out
