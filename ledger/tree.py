@@ -1,12 +1,11 @@
 """Rebuilding the log's tree from its leaves in index order: the roots at the sizes asked
 for, and a digest of the leaves it was built from. Standard library only.
 
-``verify.py`` runs it in-process for small logs, and for large ones as a second process
-(``python -m ledger.tree``, the request on standard input, the answer on standard
-output) that reads the log while the first checks every event: on two cores the tree
-costs no wall time. The verifier then holds the two together: the digest of the leaves
-the tree was built from must equal the digest of the event hashes it checked, at the same
-indexes.
+``verify.py`` runs it in-process for small logs, and for large ones as a process of its
+own (``python -m ledger.tree``, the request on standard input, the answer on standard
+output) that reads the log while the events are checked. The verifier then holds the two
+together: the digest of the leaves the tree was built from must equal the digest of the
+event hashes it checked, at the same indexes.
 """
 
 import hashlib
@@ -59,26 +58,14 @@ def _fold(stack: list[bytes]) -> bytes:
     return value
 
 
-LOG_QUERY = "SELECT event_hash FROM ledger_log WHERE log_index < {} ORDER BY log_index"
+LOG_QUERY = "SELECT event_hash FROM ledger_log WHERE log_index < {p} ORDER BY log_index"
 
 
 def _read(request: dict[str, Any]) -> Iterable[str]:
-    count = int(request["count"])
-    if "sqlite" in request:
-        import sqlite3
+    from ledger.dbapi import rows
 
-        db = sqlite3.connect(f"file:{request['sqlite']}?mode=ro", uri=True)
-        cursor = db.execute(LOG_QUERY.replace("{}", "?"), (count,))
-    else:
-        import psycopg
-
-        db = psycopg.connect(request["postgresql"])  # type: ignore[assignment]
-        cursor = db.execute(LOG_QUERY.replace("{}", "%s"), (count,))
-    try:
-        while rows := cursor.fetchmany(10_000):
-            yield from (row[0] for row in rows)
-    finally:
-        db.close()
+    for batch in rows(request["target"], LOG_QUERY, (int(request["count"]),)):
+        yield from (row[0] for row in batch)
 
 
 def main() -> None:

@@ -23,8 +23,9 @@ its stored hash, and with ``full`` every event at all, is decoded and re-encoded
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.chain import BROKEN_LINK, GENESIS, NOT_CANONICAL, canonical, sha256_hex, text_problem
 from ledger.tree import Tree, leaves_digest
@@ -254,6 +255,25 @@ class LedgerVerifier:
             raise _Misplaced(f"log index {index} is given twice")
         leaves[index] = digest
         return index
+
+    def merge(self, answers: Sequence[Mapping[str, Any]]) -> Problem | None:
+        """The answers of ``ledger.chains`` processes, one per range of clients in order:
+        the first problem, else their events placed in the log."""
+        for answer in answers:
+            self.events += int(answer["events"])
+            self.chains += int(answer["chains"])
+            if answer["problem"] is not None:
+                return Problem(**answer["problem"])
+        leaves = self.leaves
+        for answer in answers:
+            hashes = answer["hashes"]
+            for n, index in enumerate(answer["indexes"]):
+                if index >= len(leaves):
+                    leaves.extend([None] * (index + 1 - len(leaves)))
+                if leaves[index] is not None:
+                    return Problem(f"log index {index} is given twice")
+                leaves[index] = hashes[64 * n : 64 * n + 64]
+        return None
 
     def close(self, checkpoints: Mapping[int, bytes], tree: Tree) -> Problem | None:
         """The log against the checkpoints (size → signed root): every index below the

@@ -9,14 +9,16 @@ events after them, so one pass sees a consistent ledger without holding a snapsh
 
 import asyncio
 import contextlib
+import itertools
 import json
+import os
 import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import String, and_, cast, select
+from sqlalchemy import Select, String, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import log
@@ -41,8 +43,9 @@ LOG = LogEntry.__table__
 BATCH = 10_000
 READ_BYTES = 1 << 20
 T = TypeVar("T")
-TREE_PROCESS_FROM = 50_000
-"""From this many log entries on, the tree is rebuilt by a second process meanwhile."""
+APART_FROM = 50_000
+"""From this many events on, verification is shared by processes of its own."""
+PARTS = max(2, min(os.cpu_count() or 1, 4))
 
 _JOIN = EVENTS.outerjoin(
     LOG, and_(LOG.c.client_id == EVENTS.c.client_id, LOG.c.seq == EVENTS.c.seq)
@@ -58,7 +61,6 @@ EVENT_ROWS = select(*_COLUMNS).select_from(_JOIN).order_by(EVENTS.c.client_id, E
 EVENT_ROWS_FULL = (
     select(*_COLUMNS, EVENTS.c.prev).select_from(_JOIN).order_by(EVENTS.c.client_id, EVENTS.c.seq)
 )
-LOG_HASHES = select(LOG.c.event_hash).order_by(LOG.c.log_index)
 
 
 @dataclass(frozen=True)
@@ -110,24 +112,26 @@ async def verify_database(
     witnesses: Sequence[VerifierKey] = (),
     *,
     full: bool = False,
-    tree_process_from: int = TREE_PROCESS_FROM,
+    apart_from: int = APART_FROM,
 ) -> Verification:
     """The stored ledger. ``key`` is the log's verifier key (needed once a checkpoint
     exists); cosignatures by ``witnesses`` must verify where present; ``full`` decodes
-    every event instead of trusting the checkpoints' leaves (see ``verifier``)."""
+    every event instead of trusting the checkpoints' leaves (see ``verifier``). From
+    ``apart_from`` events on, the work is shared by processes of its own: the events by
+    ranges of clients, one a core, and the tree from the log meanwhile."""
     checked = await stored_checkpoints(session, key, witnesses)
     count = await log.size(session)
-    apart = count >= tree_process_from and _file_backed(session)
-    worker = await _TreeProcess.start(session, count, checked) if apart else None
-    try:
-        verifier = LedgerVerifier(0 if full else checked.trusted, count)
+    verifier = LedgerVerifier(0 if full else checked.trusted, count)
+    events = await session.scalar(select(func.count()).select_from(EVENTS)) or 0
+    if events >= apart_from and _file_backed(session):
+        found, tree = await _apart(session, verifier, checked, count, events, full)
+    else:
         found = await _stream(session, verifier, full)
-        if found is not None:
-            return _result(verifier, checked, await _pinpoint(session, found))
-        tree = await worker.result() if worker else await _tree_here(session, count, checked)
-    finally:
-        if worker is not None:
-            worker.stop()
+        tree = None if found else build(await session.scalars(_log_hashes(count)), checked.roots)
+    if found is not None:
+        return _result(verifier, checked, await _pinpoint(session, found))
+    if tree is None:
+        raise RuntimeError("no tree without a problem")
     problem = verifier.close(checked.roots, tree)
     if problem is not None and problem.problem == STORED_HASHES_DIFFER:
         problem = await _changed_event(session, verifier) or problem
@@ -136,6 +140,59 @@ async def verify_database(
     if problem is None and verifier.log_size < count:
         problem = Problem(f"the log has {count} entries but only {verifier.log_size} events in it")
     return _result(verifier, checked, problem)
+
+
+def _log_hashes(count: int) -> Select[tuple[str]]:
+    return select(LOG.c.event_hash).where(LOG.c.log_index < count).order_by(LOG.c.log_index)
+
+
+async def _apart(
+    session: AsyncSession,
+    verifier: LedgerVerifier,
+    checked: Checked,
+    count: int,
+    events: int,
+    full: bool,
+) -> tuple[Problem | None, Tree | None]:
+    """The events checked by one process per range of clients and the tree rebuilt by
+    another, all at once; their answers merged into ``verifier``."""
+    target = _target(session)
+    ranges = await _ranges(session, events, PARTS)
+    common = {"target": target, "count": count, "trusted": verifier.trusted, "full": full}
+    workers = [_Worker.start("ledger.chains", common | {"low": a, "high": b}) for a, b in ranges]
+    tree_worker = _Worker.start(
+        "ledger.tree", {"target": target, "count": count, "sizes": sorted(checked.roots)}
+    )
+    started = await asyncio.gather(tree_worker, *workers)
+    try:
+        answers = await asyncio.gather(*(w.answer() for w in started[1:]))
+        found = verifier.merge(answers)
+        if found is not None:
+            return found, None
+        tree = await started[0].answer()
+    finally:
+        for worker in started:
+            worker.stop()
+    roots = {int(k): bytes.fromhex(v) for k, v in tree["roots"].items()}
+    return None, Tree(int(tree["size"]), roots, str(tree["leavesDigest"]))
+
+
+async def _ranges(
+    session: AsyncSession, events: int, parts: int
+) -> list[tuple[str | None, str | None]]:
+    """Ranges of clients, each ending where a client begins, with about as many events."""
+    bounds: list[str | None] = [None]
+    for part in range(1, parts):
+        pivot = await session.scalar(
+            select(cast(EVENTS.c.client_id, String))
+            .order_by(EVENTS.c.client_id, EVENTS.c.seq)
+            .offset(events * part // parts)
+            .limit(1)
+        )
+        if pivot is not None and pivot not in bounds:
+            bounds.append(pivot)
+    bounds.append(None)
+    return list(itertools.pairwise(bounds))
 
 
 async def _pinpoint(session: AsyncSession, found: Problem) -> Problem:
@@ -221,52 +278,48 @@ async def _ahead(batches: AsyncIterator[T], depth: int = 2) -> AsyncIterator[T]:
             await task
 
 
-async def _tree_here(session: AsyncSession, count: int, checked: Checked) -> Tree:
-    hashes = await session.scalars(LOG_HASHES.where(LOG.c.log_index < count))
-    return build(hashes, checked.roots)
-
-
 def _file_backed(session: AsyncSession) -> bool:
     url = session.get_bind().engine.url
     return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
 
 
-class _TreeProcess:
-    """``python -m ledger.tree`` over the same database, while this process checks events."""
+def _target(session: AsyncSession) -> dict[str, str]:
+    """Where a helper process finds the database (a SQLite file is found from this
+    directory, which it shares)."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite":
+        return {"sqlite": url.database or ""}
+    return {"postgresql": url.set(drivername="postgresql").render_as_string(hide_password=False)}
+
+
+class _Worker:
+    """``python -m <module>``: the request on its standard input, the answer (JSON) on
+    its standard output."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
 
     @classmethod
-    async def start(cls, session: AsyncSession, count: int, checked: Checked) -> "_TreeProcess":
-        request: dict[str, Any] = {"count": count, "sizes": sorted(checked.roots)}
-        url = session.get_bind().engine.url
-        if url.get_backend_name() == "sqlite":
-            request["sqlite"] = url.database  # the process runs in this directory
-        else:
-            request["postgresql"] = url.set(drivername="postgresql").render_as_string(
-                hide_password=False
-            )
+    async def start(cls, module: str, request: dict[str, Any]) -> "_Worker":
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "ledger.tree",
+            module,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
         if process.stdin is None:
-            raise RuntimeError("the tree process has no standard input")
+            raise RuntimeError("the helper process has no standard input")
         process.stdin.write(json.dumps(request).encode())
         process.stdin.close()
         return cls(process)
 
-    async def result(self) -> Tree:
+    async def answer(self) -> dict[str, Any]:
         out, _ = await self.process.communicate()
         if self.process.returncode != 0:
-            raise LedgerBroken("the log could not be read to rebuild its tree")
-        answer = json.loads(out)
-        roots = {int(k): bytes.fromhex(v) for k, v in answer["roots"].items()}
-        return Tree(int(answer["size"]), roots, str(answer["leavesDigest"]))
+            raise LedgerBroken("a verifying process could not read the ledger")
+        answer: dict[str, Any] = json.loads(out)
+        return answer
 
     def stop(self) -> None:
         if self.process.returncode is None:

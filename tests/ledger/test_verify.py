@@ -63,7 +63,9 @@ async def row(db: LogDb, client_id: uuid.UUID, seq: int) -> ConsentEvent:
 # --- the database ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("options", [{}, {"full": True}, {"tree_process_from": 1}])
+@pytest.mark.parametrize(
+    "options", [{}, {"full": True}, {"apart_from": 1}, {"apart_from": 1, "full": True}]
+)
 async def test_a_healthy_ledger_verifies(logdb: LogDb, options):
     await ledger_with_two_checkpoints(logdb)
     found = await verified(logdb, **options)
@@ -81,7 +83,9 @@ async def test_without_the_key_no_checkpoint_is_trusted(logdb: LogDb):
         assert where(await verify_database(session, other)) == ("checkpoint", 6)
 
 
-@pytest.mark.parametrize("options", [{}, {"full": True}, {"tree_process_from": 1}])
+@pytest.mark.parametrize(
+    "options", [{}, {"full": True}, {"apart_from": 1}, {"apart_from": 1, "full": True}]
+)
 async def test_one_changed_event_is_named(logdb: LogDb, options):
     ids = await ledger_with_two_checkpoints(logdb)
     as_owner(
@@ -98,7 +102,7 @@ async def test_one_changed_event_is_named(logdb: LogDb, options):
     assert "hash" in found.problem.problem
 
 
-@pytest.mark.parametrize("options", [{}, {"tree_process_from": 1}])
+@pytest.mark.parametrize("options", [{}, {"apart_from": 1}])
 @pytest.mark.parametrize("position", ["inside", "last"])
 async def test_a_changed_event_with_its_hash_recomputed_is_named(logdb: LogDb, options, position):
     """Text and hash changed together: its successor's link breaks, or, for the last
@@ -124,7 +128,8 @@ async def test_a_changed_event_with_its_hash_recomputed_is_named(logdb: LogDb, o
     assert where(found) == ("event", str(client_id), seq), found
 
 
-async def test_a_removed_last_event_fails_against_the_last_checkpoint(logdb: LogDb):
+@pytest.mark.parametrize("options", [{}, {"apart_from": 1}])
+async def test_a_removed_last_event_fails_against_the_last_checkpoint(logdb: LogDb, options):
     await ledger_with_two_checkpoints(logdb)
     async with logdb.sessions() as session:
         last = (
@@ -140,11 +145,12 @@ async def test_a_removed_last_event_fails_against_the_last_checkpoint(logdb: Log
         ("DELETE FROM ledger_log WHERE client_id = :client AND seq = :seq", params),
         ("DELETE FROM consent_events WHERE client_id = :client AND seq = :seq", params),
     )
-    found = await verified(logdb)
+    found = await verified(logdb, **options)
     assert where(found) == ("checkpoint", 8)
 
 
-async def test_a_removed_event_inside_a_chain_is_a_gap(logdb: LogDb):
+@pytest.mark.parametrize("options", [{}, {"apart_from": 1}])
+async def test_a_removed_event_inside_a_chain_is_a_gap(logdb: LogDb, options):
     ids = await ledger_with_two_checkpoints(logdb)
     client = {"client": logdb.client_param(ids[0])}
     as_owner(
@@ -152,10 +158,11 @@ async def test_a_removed_event_inside_a_chain_is_a_gap(logdb: LogDb):
         ("DELETE FROM ledger_log WHERE client_id = :client AND seq = 2", client),
         ("DELETE FROM consent_events WHERE client_id = :client AND seq = 2", client),
     )
-    assert where(await verified(logdb)) == ("event", str(ids[0]), 2)
+    assert where(await verified(logdb, **options)) == ("event", str(ids[0]), 2)
 
 
-async def test_a_changed_checkpoint_is_named(logdb: LogDb):
+@pytest.mark.parametrize("options", [{}, {"apart_from": 1}])
+async def test_a_changed_checkpoint_is_named(logdb: LogDb, options):
     await ledger_with_two_checkpoints(logdb)
     as_owner(
         logdb.url,
@@ -165,18 +172,19 @@ async def test_a_changed_checkpoint_is_named(logdb: LogDb):
             {},
         ),
     )
-    found = await verified(logdb)
+    found = await verified(logdb, **options)
     assert where(found) == ("checkpoint", 8)
     assert found.checkpoints == 1
 
 
-async def test_a_changed_stored_node_is_found(logdb: LogDb):
+@pytest.mark.parametrize("options", [{}, {"apart_from": 1}])
+async def test_a_changed_stored_node_is_found(logdb: LogDb, options):
     await ledger_with_two_checkpoints(logdb)
     as_owner(
         logdb.url,
         ("DELETE FROM ledger_log_nodes WHERE level = 3 AND node_index = 0", {}),
     )
-    assert where(await verified(logdb)) == ("checkpoint", 8)
+    assert where(await verified(logdb, **options)) == ("checkpoint", 8)
 
 
 # --- exports, and a second verifier --------------------------------------------------------
