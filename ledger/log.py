@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, insert, select, tuple_, update
+from sqlalchemy import and_, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.chain import BROKEN_LINK, GENESIS, text_problem
@@ -34,7 +34,7 @@ from schema.models import ConsentEvent, IntegratorLock, LogEntry, LogNode
 EVENTS = ConsentEvent.__table__
 LOG = LogEntry.__table__
 NODES = LogNode.__table__
-ROWS_PER_STATEMENT = 5000
+ROWS_PER_STATEMENT = 2000
 NODES_PER_QUERY = 500
 
 
@@ -113,37 +113,49 @@ async def integrate(session: AsyncSession, now: datetime) -> Integrated:
 
     Each new event is first checked in full (its text is the canonical bytes of its
     envelope, its hash and its link to the event before): the log never takes in an event
-    that does not verify, so a checkpoint vouches for canonical, linked events."""
-    before = await size(session)
-    batch = await _unlogged(session)
-    if not batch:
-        return Integrated(before, before)
-    stored = await nodes(session, frontier(before))
-    leaves = [leaf_hash(bytes.fromhex(digest)) for _, _, digest in batch]
-    entries = [
-        {
-            "log_index": before + n,
-            "client_id": client,
-            "seq": seq,
-            "event_hash": digest,
-            "integrated_at": now,
-        }
-        for n, (client, seq, digest) in enumerate(batch)
-    ]
-    made = [
-        {"level": level, "node_index": index, "hash": digest}
-        for level, index, digest in append_nodes(before, stored, leaves)
-    ]
-    for rows, model in ((entries, LogEntry), (made, LogNode)):
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            await session.execute(insert(model), rows[start : start + ROWS_PER_STATEMENT])
-    return Integrated(before, before + len(batch))
+    that does not verify, so a checkpoint vouches for canonical, linked events. The events
+    are read in chunks in that order (memory stays bounded however many are new); one
+    committed meanwhile after the chunk reached its client joins this batch in its place,
+    one before waits for the next."""
+    before = count = await size(session)
+    known = await nodes(session, frontier(before))
+    after: tuple[uuid.UUID, int] | None = None
+    while chunk := await _unlogged(session, after):
+        leaves = [leaf_hash(bytes.fromhex(digest)) for _, _, digest in chunk]
+        made = append_nodes(count, known, leaves)
+        entries = [
+            {
+                "log_index": count + n,
+                "client_id": client,
+                "seq": seq,
+                "event_hash": digest,
+                "integrated_at": now,
+            }
+            for n, (client, seq, digest) in enumerate(chunk)
+        ]
+        await session.execute(insert(LogEntry), entries)
+        for start in range(0, len(made), ROWS_PER_STATEMENT):
+            await session.execute(
+                insert(LogNode),
+                [
+                    {"level": level, "node_index": index, "hash": digest}
+                    for level, index, digest in made[start : start + ROWS_PER_STATEMENT]
+                ],
+            )
+        count += len(chunk)
+        fresh = {(level, index): digest for level, index, digest in made}
+        known = {node: fresh.get(node) or known[node] for node in frontier(count)}
+        after = chunk[-1][:2]
+    return Integrated(before, count)
 
 
-async def _unlogged(session: AsyncSession) -> list[tuple[uuid.UUID, int, str]]:
-    """The events not yet in the log, checked, in (client id bytewise, seq) order."""
+async def _unlogged(
+    session: AsyncSession, after: tuple[uuid.UUID, int] | None
+) -> list[tuple[uuid.UUID, int, str]]:
+    """The next events not yet in the log, checked, in (client id bytewise, seq) order:
+    both databases order UUID columns by their bytes."""
     previous = EVENTS.alias("previous")
-    rows = await session.execute(
+    query = (
         select(
             EVENTS.c.client_id,
             EVENTS.c.seq,
@@ -157,9 +169,19 @@ async def _unlogged(session: AsyncSession) -> list[tuple[uuid.UUID, int, str]]:
             and_(previous.c.client_id == EVENTS.c.client_id, previous.c.seq == EVENTS.c.seq - 1),
         )
         .where(~exists().where(LOG.c.client_id == EVENTS.c.client_id, LOG.c.seq == EVENTS.c.seq))
+        .order_by(EVENTS.c.client_id, EVENTS.c.seq)
+        .limit(ROWS_PER_STATEMENT)
     )
+    if after is not None:
+        client, seq = after
+        query = query.where(
+            or_(
+                EVENTS.c.client_id > client,
+                and_(EVENTS.c.client_id == client, EVENTS.c.seq > seq),
+            )
+        )
     batch = []
-    for client, seq, text, digest, prev, before in rows:
+    for client, seq, text, digest, prev, before in await session.execute(query):
         expected = GENESIS if seq == 1 else before
         problem = (
             "the event before it is missing"
@@ -171,5 +193,4 @@ async def _unlogged(session: AsyncSession) -> list[tuple[uuid.UUID, int, str]]:
         if problem is not None:
             raise LedgerBroken(f"not integrated: client {client} seq {seq}: {problem}")
         batch.append((client, seq, digest))
-    batch.sort(key=lambda row: (row[0].bytes, row[1]))
     return batch

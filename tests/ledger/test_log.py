@@ -213,3 +213,16 @@ async def test_appends_do_not_wait_for_the_integrator(logdb: LogDb):
         async with logdb.sessions() as other:
             waiting = await other.execute(text("SELECT count(*) FROM consent_events"))
             assert waiting.scalar() == 2
+
+
+async def test_a_batch_read_in_chunks_is_the_batch_in_one(logdb: LogDb, monkeypatch):
+    ids = await clients_with_grants(logdb, [3, 2, 4, 1])
+    monkeypatch.setattr(log, "ROWS_PER_STATEMENT", 3)
+    assert (await integrate(logdb)).after == 10
+    stored = await entries(logdb)
+    keys = sorted(((c, s) for c in ids for s in range(1, 5)), key=lambda k: (k[0].bytes, k[1]))
+    assert [(c, s) for _, c, s, _ in stored] == [k for k in keys if k in await event_hashes(logdb)]
+    leaves = [leaf_hash(bytes.fromhex(h)) for *_, h in stored]
+    async with logdb.sessions() as session:
+        for size in range(1, 11):
+            assert await log.root_at(session, size) == root_of(leaves[:size])
