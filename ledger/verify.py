@@ -7,21 +7,15 @@ The checkpoints are read before the events: whatever is appended meanwhile only 
 events after them, so one pass sees a consistent ledger without holding a snapshot.
 """
 
-import asyncio
-import contextlib
-import itertools
 import json
-import os
-import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
 from sqlalchemy import Select, String, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger import log
+from ledger import apart, log
 from ledger.chain import BROKEN_LINK
 from ledger.errors import LedgerBroken
 from ledger.merkle import verify_consistency
@@ -42,10 +36,8 @@ EVENTS = ConsentEvent.__table__
 LOG = LogEntry.__table__
 BATCH = 10_000
 READ_BYTES = 1 << 20
-T = TypeVar("T")
 APART_FROM = 50_000
 """From this many events on, verification is shared by processes of its own."""
-PARTS = max(2, min(os.cpu_count() or 1, 4))
 
 _JOIN = EVENTS.outerjoin(
     LOG, and_(LOG.c.client_id == EVENTS.c.client_id, LOG.c.seq == EVENTS.c.seq)
@@ -123,8 +115,8 @@ async def verify_database(
     count = await log.size(session)
     verifier = LedgerVerifier(0 if full else checked.trusted, count)
     events = await session.scalar(select(func.count()).select_from(EVENTS)) or 0
-    if events >= apart_from and _file_backed(session):
-        found, tree = await _apart(session, verifier, checked, count, events, full)
+    if events >= apart_from and apart.file_backed(session):
+        found, tree = await apart.verify(session, verifier, sorted(checked.roots), events, full)
     else:
         found = await _stream(session, verifier, full)
         tree = None if found else build(await session.scalars(_log_hashes(count)), checked.roots)
@@ -144,55 +136,6 @@ async def verify_database(
 
 def _log_hashes(count: int) -> Select[tuple[str]]:
     return select(LOG.c.event_hash).where(LOG.c.log_index < count).order_by(LOG.c.log_index)
-
-
-async def _apart(
-    session: AsyncSession,
-    verifier: LedgerVerifier,
-    checked: Checked,
-    count: int,
-    events: int,
-    full: bool,
-) -> tuple[Problem | None, Tree | None]:
-    """The events checked by one process per range of clients and the tree rebuilt by
-    another, all at once; their answers merged into ``verifier``."""
-    target = _target(session)
-    ranges = await _ranges(session, events, PARTS)
-    common = {"target": target, "count": count, "trusted": verifier.trusted, "full": full}
-    workers = [_Worker.start("ledger.chains", common | {"low": a, "high": b}) for a, b in ranges]
-    tree_worker = _Worker.start(
-        "ledger.tree", {"target": target, "count": count, "sizes": sorted(checked.roots)}
-    )
-    started = await asyncio.gather(tree_worker, *workers)
-    try:
-        answers = await asyncio.gather(*(w.answer() for w in started[1:]))
-        found = verifier.merge(answers)
-        if found is not None:
-            return found, None
-        tree = await started[0].answer()
-    finally:
-        for worker in started:
-            worker.stop()
-    roots = {int(k): bytes.fromhex(v) for k, v in tree["roots"].items()}
-    return None, Tree(int(tree["size"]), roots, str(tree["leavesDigest"]))
-
-
-async def _ranges(
-    session: AsyncSession, events: int, parts: int
-) -> list[tuple[str | None, str | None]]:
-    """Ranges of clients, each ending where a client begins, with about as many events."""
-    bounds: list[str | None] = [None]
-    for part in range(1, parts):
-        pivot = await session.scalar(
-            select(cast(EVENTS.c.client_id, String))
-            .order_by(EVENTS.c.client_id, EVENTS.c.seq)
-            .offset(events * part // parts)
-            .limit(1)
-        )
-        if pivot is not None and pivot not in bounds:
-            bounds.append(pivot)
-    bounds.append(None)
-    return list(itertools.pairwise(bounds))
 
 
 async def _pinpoint(session: AsyncSession, found: Problem) -> Problem:
@@ -242,88 +185,12 @@ async def _stream(session: AsyncSession, verifier: LedgerVerifier, full: bool) -
     query = EVENT_ROWS_FULL if full else EVENT_ROWS
     feed = verifier.stored_full if full else verifier.stored
     result = await session.stream(query.execution_options(yield_per=BATCH))
-    async for rows in _ahead(result.partitions()):
+    async for rows in result.partitions():
         found = feed(rows)
         if found is not None:
             await result.close()
             return found
     return None
-
-
-async def _ahead(batches: AsyncIterator[T], depth: int = 2) -> AsyncIterator[T]:
-    """The batches, each asked for before the one before it is worked on: the driver
-    fetches (in its thread, or from the server) while this process checks."""
-    queue: asyncio.Queue[tuple[bool, T | BaseException | None]] = asyncio.Queue(depth)
-
-    async def fetch() -> None:
-        try:
-            async for batch in batches:
-                await queue.put((True, batch))
-            await queue.put((False, None))
-        except Exception as error:  # handed to the consumer, which raises it
-            await queue.put((False, error))
-
-    task = asyncio.create_task(fetch())
-    try:
-        while True:
-            more, item = await queue.get()
-            if not more:
-                if isinstance(item, BaseException):
-                    raise item
-                return
-            yield item  # type: ignore[misc]
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-def _file_backed(session: AsyncSession) -> bool:
-    url = session.get_bind().engine.url
-    return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
-
-
-def _target(session: AsyncSession) -> dict[str, str]:
-    """Where a helper process finds the database (a SQLite file is found from this
-    directory, which it shares)."""
-    url = session.get_bind().engine.url
-    if url.get_backend_name() == "sqlite":
-        return {"sqlite": url.database or ""}
-    return {"postgresql": url.set(drivername="postgresql").render_as_string(hide_password=False)}
-
-
-class _Worker:
-    """``python -m <module>``: the request on its standard input, the answer (JSON) on
-    its standard output."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-
-    @classmethod
-    async def start(cls, module: str, request: dict[str, Any]) -> "_Worker":
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            module,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        if process.stdin is None:
-            raise RuntimeError("the helper process has no standard input")
-        process.stdin.write(json.dumps(request).encode())
-        process.stdin.close()
-        return cls(process)
-
-    async def answer(self) -> dict[str, Any]:
-        out, _ = await self.process.communicate()
-        if self.process.returncode != 0:
-            raise LedgerBroken("a verifying process could not read the ledger")
-        answer: dict[str, Any] = json.loads(out)
-        return answer
-
-    def stop(self) -> None:
-        if self.process.returncode is None:
-            self.process.kill()
 
 
 async def stored_checkpoints(
