@@ -154,7 +154,7 @@ async def _export(settings: Settings, write: Callable[[str], object]) -> tuple[i
     from ledger.export import export as write_export
 
     async with running(settings) as runtime, runtime.sessions() as session:
-        return await write_export(session, write, runtime.log)
+        return await write_export(session, write)
 
 
 async def checkpoint(settings: Settings) -> int:

@@ -14,9 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger import checkpoints
-from ledger.checkpoints import LogConfig
-from schema.models import ConsentEvent, LogCheckpoint, LogEntry
+from schema.models import ConsentEvent, LogCheckpoint, LogCosignature, LogEntry
 
 EVENTS = ConsentEvent.__table__
 LOG = LogEntry.__table__
@@ -44,12 +42,15 @@ def checkpoint_line(note: str) -> str:
     return json.dumps({"checkpoint": note}, ensure_ascii=False) + "\n"
 
 
-async def export(
-    session: AsyncSession, write: Callable[[str], object], config: LogConfig | None
-) -> tuple[int, int]:
+async def export(session: AsyncSession, write: Callable[[str], object]) -> tuple[int, int]:
     """Write the export through ``write``; the number of events and of checkpoints."""
     rows = (await session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.tree_size))).all()
-    notes = [(await checkpoints.served(session, row, config)).note for row in rows]
+    lines: dict[int, list[str]] = {}
+    for cosigned in await session.scalars(
+        select(LogCosignature).order_by(LogCosignature.tree_size, LogCosignature.witness)
+    ):
+        lines.setdefault(cosigned.tree_size, []).append(cosigned.line)
+    notes = [row.note + "".join(lines.get(row.tree_size, [])) for row in rows]
     count = 0
     result = await session.stream(EXPORT_ROWS.execution_options(yield_per=BATCH))
     async for batch in result.partitions():

@@ -38,7 +38,7 @@ async def test_the_documented_verifier_checks_an_export(logdb: LogDb, tmp_path: 
     await checkpoint_now(logdb.sessions, logdb.config, logdb.clock)
     parts: list[str] = []
     async with logdb.sessions() as session:
-        await export(session, parts.append, logdb.config)
+        await export(session, parts.append)
     lines = "".join(parts).splitlines(keepends=True)
     path = tmp_path / "ledger.jsonl"
     path.write_text("".join(lines), encoding="utf-8")

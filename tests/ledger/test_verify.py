@@ -193,7 +193,7 @@ async def test_a_changed_stored_node_is_found(logdb: LogDb, options):
 async def exported(db: LogDb) -> str:
     lines: list[str] = []
     async with db.sessions() as session:
-        count = await export(session, lines.append, db.config)
+        count = await export(session, lines.append)
     assert count[1] == 2
     return "".join(lines)
 
