@@ -1,10 +1,10 @@
 """Verifying a large ledger on every core: the events of each range of clients checked
-by a process of its own (``python -m ledger.chains``), the tree rebuilt from the log by
-another (``python -m ledger.tree``) meanwhile, their answers merged by the caller.
+by a process of its own (``python -m ledger.chains``), their answers merged by the
+caller, which then rebuilds the tree from the leaf hashes they computed.
 
 The helpers read with the plain DB-API driver (``ledger.dbapi``) and start fast: they
-import neither SQLAlchemy nor the service. A request goes to a helper's standard input
-and its answer (JSON) comes back on its standard output."""
+import neither SQLAlchemy nor the service. A request (JSON) goes to a helper's standard
+input and its answer comes back on its standard output."""
 
 import asyncio
 import itertools
@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger.chains import read_answer
 from ledger.errors import LedgerBroken
-from ledger.tree import Tree
 from ledger.verifier import LedgerVerifier, Problem
 from schema.models import ConsentEvent
 
@@ -27,33 +27,28 @@ PARTS = max(2, min(os.cpu_count() or 1, 4))
 
 
 async def verify(
-    session: AsyncSession,
-    verifier: LedgerVerifier,
-    sizes: list[int],
-    events: int,
-    full: bool,
-) -> tuple[Problem | None, Tree | None]:
-    """The events checked by one process per range of clients and the tree rebuilt by
-    another, all at once; their answers merged into ``verifier``."""
+    session: AsyncSession, verifier: LedgerVerifier, events: int, full: bool
+) -> Problem | None:
+    """The events checked by one process per range of clients, all at once; their
+    answers merged into ``verifier`` (the first problem, else their leaf hashes)."""
     where, count = target(session), len(verifier.leaves)
     common = {"target": where, "count": count, "trusted": verifier.trusted, "full": full}
-    workers = [
-        Worker.start("ledger.chains", common | {"low": a, "high": b})
-        for a, b in await ranges(session, events, PARTS)
-    ]
-    tree_worker = Worker.start("ledger.tree", {"target": where, "count": count, "sizes": sizes})
-    started = await asyncio.gather(tree_worker, *workers)
+    workers = await asyncio.gather(
+        *(
+            Worker.start("ledger.chains", common | {"low": a, "high": b})
+            for a, b in await ranges(session, events, PARTS)
+        )
+    )
     try:
-        answers = await asyncio.gather(*(w.answer() for w in started[1:]))
-        found = verifier.merge(answers)
-        if found is not None:
-            return found, None
-        tree = await started[0].answer()
+        outputs = await asyncio.gather(*(w.output() for w in workers))
     finally:
-        for worker in started:
+        for worker in workers:
             worker.stop()
-    roots = {int(k): bytes.fromhex(v) for k, v in tree["roots"].items()}
-    return None, Tree(int(tree["size"]), roots, str(tree["leavesDigest"]))
+    try:
+        answers = [read_answer(out) for out in outputs]
+    except ValueError as error:
+        raise LedgerBroken("a verifying process answered nonsense") from error
+    return verifier.merge(answers)
 
 
 async def ranges(
@@ -89,8 +84,8 @@ def target(session: AsyncSession) -> dict[str, str]:
 
 
 class Worker:
-    """``python -m <module>``: the request on its standard input, the answer (JSON) on
-    its standard output."""
+    """``python -m <module>``: the request on its standard input, the answer on its
+    standard output."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
@@ -110,12 +105,11 @@ class Worker:
         process.stdin.close()
         return cls(process)
 
-    async def answer(self) -> dict[str, Any]:
+    async def output(self) -> bytes:
         out, _ = await self.process.communicate()
         if self.process.returncode != 0:
             raise LedgerBroken("a verifying process could not read the ledger")
-        answer: dict[str, Any] = json.loads(out)
-        return answer
+        return out
 
     def stop(self) -> None:
         if self.process.returncode is None:

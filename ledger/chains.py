@@ -1,16 +1,21 @@
 """``python -m ledger.chains``: the events of a range of clients checked in a process of
-their own (the request on standard input, the answer on standard output), so that a
-large ledger is verified on every core. The checks are ``verifier.LedgerVerifier``'s,
-the rows those ``verify.py`` streams; chains never cross a range, as a range ends at a
-client. The answer carries the log index and hash of each event it checked, for the
-caller to rebuild the log from."""
+their own (the request, JSON, on standard input), so that a large ledger is verified on
+every core. The checks are ``verifier.LedgerVerifier``'s, on the rows ``verify.py``
+streams; chains never cross a range, as a range ends at a client.
 
+The answer, on standard output: a JSON line (events, chains, the first problem, how many
+events are in the log), then the log index of each (8 bytes, little-endian) and the leaf
+hash ``SHA-256(0x00 ‖ event hash)`` of each (32 bytes), for the caller to rebuild the log
+from."""
+
+import array
 import json
 import sys
 from typing import Any
 
 from ledger.dbapi import rows
-from ledger.verifier import LedgerVerifier, Problem
+from ledger.tree import leaf_hashes
+from ledger.verifier import Answer, LedgerVerifier, Problem
 
 COLUMNS = "CAST(e.client_id AS VARCHAR), e.seq, e.canonical, e.hash, l.log_index"
 QUERY = (
@@ -33,7 +38,7 @@ def query(request: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     return text, tuple(parameters)
 
 
-def check(request: dict[str, Any]) -> dict[str, Any]:
+def check(request: dict[str, Any]) -> bytes:
     verifier = LedgerVerifier(int(request["trusted"]), int(request["count"]))
     feed = verifier.stored_full if request.get("full") else verifier.stored
     text, parameters = query(request)
@@ -43,17 +48,37 @@ def check(request: dict[str, Any]) -> dict[str, Any]:
         if found is not None:
             break
     placed = [(i, h) for i, h in enumerate(verifier.leaves) if h is not None]
-    return {
+    head = {
         "events": verifier.events,
         "chains": verifier.chains,
         "problem": None if found is None else vars(found),
-        "indexes": [i for i, _ in placed],
-        "hashes": "".join(h for _, h in placed),
+        "placed": len(placed),
     }
+    indexes = array.array("q", [i for i, _ in placed])
+    if sys.byteorder != "little":
+        indexes.byteswap()
+    hashed = b"".join(leaf_hashes(h for _, h in placed))
+    return json.dumps(head).encode() + b"\n" + indexes.tobytes() + hashed
+
+
+def read_answer(out: bytes) -> Answer:
+    """An answer as ``check`` wrote it."""
+    cut = out.index(b"\n")
+    head = json.loads(out[:cut])
+    count = int(head["placed"])
+    indexes = array.array("q")
+    indexes.frombytes(out[cut + 1 : cut + 1 + 8 * count])
+    if sys.byteorder != "little":
+        indexes.byteswap()
+    problem = None if head["problem"] is None else Problem(**head["problem"])
+    leaves = out[cut + 1 + 8 * count :]
+    if len(leaves) != 32 * count:
+        raise ValueError("a truncated answer")
+    return Answer(int(head["events"]), int(head["chains"]), problem, indexes, leaves)
 
 
 def main() -> None:
-    sys.stdout.write(json.dumps(check(json.loads(sys.stdin.read()))))
+    sys.stdout.buffer.write(check(json.loads(sys.stdin.read())))
 
 
 if __name__ == "__main__":

@@ -25,13 +25,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ledger.chain import BROKEN_LINK, GENESIS, NOT_CANONICAL, canonical, sha256_hex, text_problem
-from ledger.tree import Tree, leaves_digest
+from ledger.tree import leaf_hashes, roots
 
 PREV_KEY = ',"prev":"'
-STORED_HASHES_DIFFER = "the log's stored hashes are not the events' hashes"
+ROOT_DIFFERS = "its root is not the log's"
 PREV_BYTES = b',"prev":"'
 
 
@@ -50,6 +49,18 @@ class Problem:
         if self.checkpoint is not None:
             return f"checkpoint {self.checkpoint}: {self.problem}"
         return self.problem
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a ``ledger.chains`` process found in its range of clients."""
+
+    events: int
+    chains: int
+    problem: Problem | None
+    indexes: Sequence[int]
+    leaves: bytes
+    """The leaf hashes (32 bytes each) of its events at ``indexes``, in that order."""
 
 
 def client_text(raw: object) -> str:
@@ -72,6 +83,8 @@ class LedgerVerifier:
         self.chains = 0
         self.leaves: list[str | None] = [None] * log_size
         """Event hashes (hex) by log index; sized for the log as it was when asked."""
+        self.hashed: list[bytes | None] | None = None
+        """Leaf hashes by log index, when helper processes checked the events."""
         self._raw: object = object()
         self._client = ""
         self._seq = 1
@@ -223,7 +236,7 @@ class LedgerVerifier:
     @property
     def log_size(self) -> int:
         """One past the largest log index an event holds."""
-        leaves = self.leaves
+        leaves: Sequence[object] = self.leaves if self.hashed is None else self.hashed
         size = len(leaves)
         while size and leaves[size - 1] is None:
             size -= 1
@@ -256,44 +269,48 @@ class LedgerVerifier:
         leaves[index] = digest
         return index
 
-    def merge(self, answers: Sequence[Mapping[str, Any]]) -> Problem | None:
+    def merge(self, answers: Sequence[Answer]) -> Problem | None:
         """The answers of ``ledger.chains`` processes, one per range of clients in order:
-        the first problem, else their events placed in the log."""
+        the first problem, else the leaf hashes of their events placed by log index."""
         for answer in answers:
-            self.events += int(answer["events"])
-            self.chains += int(answer["chains"])
-            if answer["problem"] is not None:
-                return Problem(**answer["problem"])
-        leaves = self.leaves
+            self.events += answer.events
+            self.chains += answer.chains
+            if answer.problem is not None:
+                return answer.problem
+        placed: list[bytes | None] = [None] * len(self.leaves)
         for answer in answers:
-            hashes = answer["hashes"]
-            for n, index in enumerate(answer["indexes"]):
-                if index >= len(leaves):
-                    leaves.extend([None] * (index + 1 - len(leaves)))
-                if leaves[index] is not None:
+            for n, index in enumerate(answer.indexes):
+                if index >= len(placed):
+                    placed.extend([None] * (index + 1 - len(placed)))
+                if placed[index] is not None:
                     return Problem(f"log index {index} is given twice")
-                leaves[index] = hashes[64 * n : 64 * n + 64]
+                placed[index] = answer.leaves[32 * n : 32 * n + 32]
+        self.hashed = placed
         return None
 
-    def close(self, checkpoints: Mapping[int, bytes], tree: Tree) -> Problem | None:
+    def leaf_hash(self, index: int) -> bytes | None:
+        if self.hashed is not None:
+            return self.hashed[index] if index < len(self.hashed) else None
+        value = self.leaves[index] if index < len(self.leaves) else None
+        return None if value is None else leaf_hashes([value])[0]
+
+    def close(self, checkpoints: Mapping[int, bytes]) -> Problem | None:
         """The log against the checkpoints (size → signed root): every index below the
-        log's size holds a checked event, the tree was built from exactly these event
-        hashes, and its root at each checkpoint's size is the signed one. ``tree`` covers
-        at least the largest checkpoint's size."""
+        log's size holds a checked event, and the tree rebuilt from these events' hashes in
+        index order has the signed root at each checkpoint's size."""
         last, length = max(checkpoints, default=0), self.log_size
         if last > length:
             return Problem(f"the log holds only {length} entries", checkpoint=last)
-        hexes = self.leaves[:length]
-        if None in hexes:
-            gap = hexes.index(None)
+        present = self.leaves[:length] if self.hashed is None else self.hashed[:length]
+        if None in present:
+            gap = present.index(None)
             covering = min((s for s in checkpoints if s > gap), default=None)
             return Problem(f"the log has no event at index {gap}", checkpoint=covering)
-        covered = min(tree.size, length)
-        if tree.size < last or leaves_digest(hexes[:covered]) != tree.leaves_digest:  # type: ignore[arg-type]
-            return Problem(STORED_HASHES_DIFFER, checkpoint=last)
+        hashed = leaf_hashes(present) if self.hashed is None else present  # type: ignore[arg-type]
+        rebuilt = roots(hashed[:last], checkpoints)  # type: ignore[arg-type]
         for size in sorted(checkpoints):
-            if tree.roots.get(size) != checkpoints[size]:
-                return Problem("its root is not the log's", checkpoint=size)
+            if rebuilt.get(size) != checkpoints[size]:
+                return Problem(ROOT_DIFFERS, checkpoint=size)
         return None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Select, String, and_, cast, func, select
+from sqlalchemy import String, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import apart, log
@@ -28,8 +28,8 @@ from ledger.note import (
     unb64,
     verify_cosignature,
 )
-from ledger.tree import Tree, build
-from ledger.verifier import STORED_HASHES_DIFFER, LedgerVerifier, Problem
+from ledger.tree import leaf_hashes
+from ledger.verifier import ROOT_DIFFERS, LedgerVerifier, Problem
 from schema.models import ConsentEvent, LogCheckpoint, LogCosignature, LogEntry
 
 EVENTS = ConsentEvent.__table__
@@ -116,26 +116,19 @@ async def verify_database(
     verifier = LedgerVerifier(0 if full else checked.trusted, count)
     events = await session.scalar(select(func.count()).select_from(EVENTS)) or 0
     if events >= apart_from and apart.file_backed(session):
-        found, tree = await apart.verify(session, verifier, sorted(checked.roots), events, full)
+        found = await apart.verify(session, verifier, events, full)
     else:
         found = await _stream(session, verifier, full)
-        tree = None if found else build(await session.scalars(_log_hashes(count)), checked.roots)
     if found is not None:
         return _result(verifier, checked, await _pinpoint(session, found))
-    if tree is None:
-        raise RuntimeError("no tree without a problem")
-    problem = verifier.close(checked.roots, tree)
-    if problem is not None and problem.problem == STORED_HASHES_DIFFER:
+    problem = verifier.close(checked.roots)
+    if problem is not None and problem.problem == ROOT_DIFFERS:
         problem = await _changed_event(session, verifier) or problem
     if problem is None and checked.roots:
         problem = await _stored_nodes_agree(session, checked.trusted, checked.roots)
     if problem is None and verifier.log_size < count:
         problem = Problem(f"the log has {count} entries but only {verifier.log_size} events in it")
     return _result(verifier, checked, problem)
-
-
-def _log_hashes(count: int) -> Select[tuple[str]]:
-    return select(LOG.c.event_hash).where(LOG.c.log_index < count).order_by(LOG.c.log_index)
 
 
 async def _pinpoint(session: AsyncSession, found: Problem) -> Problem:
@@ -161,14 +154,16 @@ async def _pinpoint(session: AsyncSession, found: Problem) -> Problem:
 
 
 async def _changed_event(session: AsyncSession, verifier: LedgerVerifier) -> Problem | None:
-    """The first event whose hash is not what the log recorded for its index."""
+    """The first event whose hash is not what the log recorded at its index when it was
+    integrated: an event changed together with its hash."""
     recorded = await session.execute(
         select(LOG.c.log_index, LOG.c.client_id, LOG.c.seq, LOG.c.event_hash).order_by(
             LOG.c.log_index
         )
     )
     for index, client, seq, digest in recorded:
-        if index < len(verifier.leaves) and verifier.leaves[index] != digest:
+        held = verifier.leaf_hash(index)
+        if held is not None and held != leaf_hashes([digest])[0]:
             return Problem(
                 f"its hash is not the one the log recorded at index {index}", str(client), seq
             )
@@ -277,9 +272,7 @@ def verify_export(path: Path, key: VerifierKey, *, full: bool = False) -> Verifi
         found = verifier.exported(batch)
         if found is not None:
             return _result(verifier, checked, found)
-    hexes = verifier.leaves[: verifier.log_size]
-    tree = build((h or "" for h in hexes), checked.roots) if None not in hexes else Tree(0, {}, "")
-    return _result(verifier, checked, verifier.close(checked.roots, tree))
+    return _result(verifier, checked, verifier.close(checked.roots))
 
 
 def _checkpoint_line(line: bytes) -> bool:
