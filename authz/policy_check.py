@@ -67,6 +67,7 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("consent", "inform"): STAFF | PERSONS,
     ("guardianship", "record"): STAFF,
     ("ledger", "checkpoint"): frozenset({DPO}),
+    ("ledger", "verify"): frozenset({DPO}),
 }
 # Writes whose caller computes ownership (``own=``): the only writes OWN can allow.
 OWNED_WRITES = frozenset(

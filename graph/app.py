@@ -22,6 +22,7 @@ from graph.observability import metrics
 from graph.observability.middleware import RequestObserver
 from graph.policy_reload import watching
 from graph.runtime import check_ledger_key, running
+from graph.schedule import scheduled
 from graph.schema import build_schema
 from graph.settings import Settings, load_settings
 
@@ -39,7 +40,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, clock=clock, keys=keys) as runtime:
+        async with running(settings, clock=clock, keys=keys) as runtime, scheduled(runtime):
             app.state.runtime = runtime
             metrics.worker_started()
             try:

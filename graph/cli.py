@@ -1,5 +1,6 @@
 """``infocap``: serve, migrate, check a deployment, export the schema and the settings'
-documentation, import guardianships, check the ledger, show and check the policy.
+documentation, import guardianships, show and check the policy, the ledger and its log
+(verify, export, checkpoint, keys, receipts), and a witness.
 
 Commands import what they need when they run, so ``infocap --help`` and ``schema
 export`` start without touching a database."""
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from graph import ledger_cli
 from graph.settings import DEMO_ISSUER, Settings, SettingsError, load_settings
 
 DEMO_DIR = Path(".infocap-demo")
@@ -75,9 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     guardians.add_argument("file", type=Path)
 
-    ledger = commands.add_parser("ledger", help="the consent ledger")
-    ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True)
-    ledger_commands.add_parser("verify", help="recompute every hash and link")
+    ledger = commands.add_parser("ledger", help="the consent ledger and its transparency log")
+    witness = commands.add_parser("witness", help="a witness of the transparency log")
+    ledger_cli.add_commands(ledger, witness)
 
     args = parser.parse_args(argv)
     try:
@@ -89,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from graph.check import check
 
             return check(os.environ)
+        if args.command in ("ledger", "witness"):
+            done = ledger_cli.offline(args)
+            if done is not None:
+                return done
         settings = load_settings(os.environ)
         if args.command == "policy":
             return policy_command(settings, args)
@@ -108,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))
-        return asyncio.run(verify_ledger(settings))
+        return ledger_cli.run(settings, args)
     except SettingsError as error:
         print(f"infocap: {error}", file=sys.stderr)
         return 2
@@ -240,24 +246,47 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int, log_leve
 
 async def prepare_demo(settings: Settings, address: str) -> Settings:
     """Keys, data and tokens for demo mode; the settings the workers will read."""
-    from graph.demo import DemoClock, DemoKeys, Seeded, exports, seed, system_tokens, tokens
+    from graph.demo import (
+        DEMO_ORIGIN,
+        DemoClock,
+        DemoKeys,
+        Seeded,
+        exports,
+        seed,
+        system_tokens,
+        tokens,
+    )
     from graph.runtime import running
+    from ledger.witnessing import checkpoint_now
 
     keys = DemoKeys.create(DEMO_DIR)
     settings = replace(
-        settings, jwks_file=keys.jwks_path, jwks_url=None, jwt_issuer=DEMO_ISSUER, demo=True
+        settings,
+        jwks_file=keys.jwks_path,
+        jwks_url=None,
+        jwt_issuer=DEMO_ISSUER,
+        demo=True,
+        ledger_key_file=keys.ledger_key_path,
+        ledger_origin=DEMO_ORIGIN,
     )
     os.environ.update(
         {
             "INFOCAP_DEMO": "1",
             "INFOCAP_JWKS_FILE": str(keys.jwks_path),
             "INFOCAP_JWT_ISSUER": DEMO_ISSUER,
+            "INFOCAP_LEDGER_KEY_FILE": str(keys.ledger_key_path),
+            "INFOCAP_LEDGER_ORIGIN": DEMO_ORIGIN,
         }
     )
     os.environ.pop("INFOCAP_JWKS_URL", None)
     clock = DemoClock()
     async with running(settings, clock=clock) as runtime:
         seeded = await seed(runtime, clock)
+        if runtime.log is not None:  # a checkpoint over the demo ledger: receipts work
+            checkpoint = await checkpoint_now(runtime.sessions, runtime.log, runtime.clock)
+            print(
+                f"\nledger checkpoint {checkpoint.tree_size}, verifier key {runtime.log.verifier}"
+            )
     record = DEMO_DIR / "seeded.json"
     if seeded is not None:
         record.write_text(json.dumps(asdict(seeded)))
@@ -300,23 +329,6 @@ async def import_guardianships(settings: Settings, path: Path) -> int:
         print("nothing imported", file=sys.stderr)
         return 1
     print(f"{report.added} guardianships added, {report.already_known} already known")
-    return 0
-
-
-async def verify_ledger(settings: Settings) -> int:
-    from graph.runtime import running
-    from ledger.verify import verify_database
-
-    async with running(settings) as runtime, runtime.sessions() as session:
-        found = await verify_database(session)
-    broken = found.broken
-    if broken is not None:
-        print(
-            f"ledger broken at client {broken.client} seq {broken.seq}: {broken.problem}",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"ledger verified: {found.events} events in {found.chains} chains")
     return 0
 
 

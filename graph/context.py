@@ -22,6 +22,7 @@ from graph.organisations import Organisations
 from graph.rate_limits import RateLimiter
 from graph.settings import Settings
 from ledger.access_log import Accessor
+from ledger.checkpoints import LogConfig
 
 Clock = Callable[[], datetime]
 
@@ -44,6 +45,8 @@ class Runtime:
     live: LiveNotices
     limiter: RateLimiter
     clock: Clock = utc_now
+    log: LogConfig | None = None
+    """The transparency log's identity and witnesses, when configured."""
     errors: Counter[str] = field(default_factory=Counter)
     """Errors answered, by code: GraphQL's and the HTTP edge's (for an exporter)."""
 

@@ -28,7 +28,7 @@ from graph.extensions import Admission, ErrorShaping, UnitOfWork
 from graph.observability.extension import Observe
 from graph.observability.requests import note_outcome
 from graph.per_event import EventExecutor
-from graph.resolvers import changes, clients, consents, live, notices, policy, records
+from graph.resolvers import changes, clients, consents, ledger, live, notices, policy, records
 from graph.settings import Settings
 from graph.unit_of_work import finish
 
@@ -46,6 +46,13 @@ class Query:
     notice = strawberry.field(resolver=notices.notice)
     consent_ledger = strawberry.field(resolver=consents.consent_ledger)
     changes = strawberry.field(resolver=changes.changes)
+    ledger_checkpoint = strawberry.field(resolver=ledger.ledger_checkpoint)
+    ledger_consistency_proof = strawberry.field(resolver=ledger.ledger_consistency_proof)
+    ledger_inclusion_proof = strawberry.field(resolver=ledger.ledger_inclusion_proof)
+    ledger_public_key = strawberry.field(resolver=ledger.ledger_public_key)
+    ledger_public_key_pem = strawberry.field(resolver=ledger.ledger_public_key_pem)
+    consent_receipt = strawberry.field(resolver=ledger.consent_receipt)
+    verify_ledger = strawberry.field(resolver=ledger.verify_ledger)
 
 
 @strawberry.type
@@ -67,6 +74,7 @@ class Mutation:
     prohibit_disclosure = strawberry.mutation(resolver=consents.prohibit_disclosure)
     lift_prohibition = strawberry.mutation(resolver=consents.lift_prohibition)
     record_informed = strawberry.mutation(resolver=consents.record_informed)
+    create_checkpoint = strawberry.mutation(resolver=ledger.create_checkpoint)
     reload_policy = strawberry.mutation(
         resolver=policy.reload_policy_file,
         description="Reload the policy file (a dpo of Kela). See docs/access.md.",

@@ -83,7 +83,15 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-APPEND_ONLY_TABLES = ("consent_events", "access_log", "policy_changes")
+APPEND_ONLY_TABLES = (
+    "consent_events",
+    "access_log",
+    "policy_changes",
+    "ledger_log",
+    "ledger_log_nodes",
+    "ledger_checkpoints",
+    "ledger_cosignatures",
+)
 
 
 def migrate(url: str, revision: str = "head", *, app_role: str | None = None) -> None:

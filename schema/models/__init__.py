@@ -8,6 +8,13 @@ from schema.models.client import Client, ClientRelationship, ContactPerson, Digi
 from schema.models.consent import ConsentEvent, ConsentRule, LedgerHead
 from schema.models.decision import CalculationRow, Decision, DecisionAttachment, PaymentCommitment
 from schema.models.guardianship import Guardianship
+from schema.models.ledger_log import (
+    IntegratorLock,
+    LogCheckpoint,
+    LogCosignature,
+    LogEntry,
+    LogNode,
+)
 from schema.models.notice import Notice, NoticeAttachment, NoticeMove
 from schema.models.organisation import Organisation
 from schema.models.plan import PlanVersion
@@ -31,7 +38,12 @@ __all__ = [
     "DigitalProfile",
     "Guardianship",
     "InformationRequest",
+    "IntegratorLock",
     "LedgerHead",
+    "LogCheckpoint",
+    "LogCosignature",
+    "LogEntry",
+    "LogNode",
     "Notice",
     "NoticeAttachment",
     "NoticeMove",

@@ -168,6 +168,7 @@ def test_serve_checks_then_serves_as_the_restricted_role(deployment, tmp_path, k
         INFOCAP_JWKS_FILE=str(keys.jwks_path),
         INFOCAP_JWT_ISSUER=ISSUER,
         INFOCAP_LEDGER_KEY_FILE=str(ledger_key),
+        INFOCAP_LEDGER_ORIGIN="deploy.infocap.test/consent",
         INFOCAP_ATTACHMENT_DIR=str(tmp_path / "attachments"),
         INFOCAP_HOST="127.0.0.1",
         INFOCAP_PORT=str(port),

@@ -27,11 +27,6 @@ LATER_FIELDS = {
     ("Query", "changes"),
     ("Query", "accessLog"),
     ("Query", "explainAccess"),
-    ("Query", "ledgerCheckpoint"),
-    ("Query", "ledgerPublicKey"),
-    ("Query", "consentReceipt"),
-    ("Query", "verifyLedger"),
-    ("Mutation", "createCheckpoint"),
 }
 LATER_TYPES = {"Subscription", "AccessExplanation"}
 

@@ -326,8 +326,8 @@ async def test_downgrade_to_base_and_upgrade_to_head(database_url: str) -> None:
     engine = make_sync_engine(database_url)
     try:
         installed = guards(engine)
-        # PostgreSQL: UPDATE/DELETE and TRUNCATE on each append-only table; SQLite: UPDATE,
-        # DELETE and REPLACE (an insert meeting an existing key) on each.
+        # PostgreSQL: UPDATE/DELETE and TRUNCATE on each append-only table; SQLite:
+        # UPDATE, DELETE and REPLACE (an insert meeting an existing key) on each.
         per_table = 3 if engine.dialect.name == "sqlite" else 2
         assert len(installed) == per_table * len(APPEND_ONLY_TABLES)
 
