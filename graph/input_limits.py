@@ -73,7 +73,6 @@ CHARACTERS: Mapping[str, int] = {
     "Mutation.moveNotice(note)": 4_000,
     "ConsentGrantInput.purpose": 1_000,
     "Mutation.withdrawConsent(reason)": 1_000,
-    "ProhibitionInput.rowType": 40,
     "Mutation.recordInformed(textVersion)": 200,
     "Mutation.recordInformed(channel)": 200,
 }
