@@ -28,7 +28,7 @@ from graph.extensions import Admission, ErrorShaping, UnitOfWork
 from graph.observability.extension import Observe
 from graph.observability.requests import note_outcome
 from graph.per_event import EventExecutor
-from graph.resolvers import changes, clients, consents, live, notices, policy, records
+from graph.resolvers import changes, clients, consents, labels, live, notices, policy, records
 from graph.settings import Settings
 from graph.unit_of_work import finish
 
@@ -46,6 +46,12 @@ class Query:
     notice = strawberry.field(resolver=notices.notice)
     consent_ledger = strawberry.field(resolver=consents.consent_ledger)
     changes = strawberry.field(resolver=changes.changes)
+    enum_labels = strawberry.field(
+        resolver=labels.enum_labels,
+        description="The Finnish and Swedish labels of the API's enum values (notice types, "
+        "statuses, outcomes, categories, redaction reasons, roles, …), for UIs to show. The "
+        "same for every caller; cache them per release.",
+    )
 
 
 @strawberry.type
