@@ -77,6 +77,7 @@ CHARACTERS: Mapping[str, int] = {
     "Mutation.recordInformed(channel)": 200,
 }
 ITEMS: Mapping[str, int] = {
+    "Query.enumLabels(enums)": 100,
     "Query.noticeInbox(status)": 10,
     "Query.noticeInbox(type)": 20,
     "PlanInput.goals": 50,

@@ -23,6 +23,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.context import Context
+from graph.descriptions import describe
 from graph.errors import INTERNAL, OperationTimeout, QueryTooComplex, code_of, shape
 from graph.extensions import Admission, ErrorShaping, UnitOfWork
 from graph.observability.extension import Observe
@@ -197,7 +198,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if settings.production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return InfocapSchema(
+    schema = InfocapSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -206,6 +207,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         execution_context_class=with_deadline(settings.operation_timeout),
         max_query_length=settings.max_query_length,
     )
+    describe(schema._schema)
+    return schema
 
 
 def print_sdl() -> str:

@@ -45,7 +45,7 @@ class PageInfo:
     )
 
 
-@strawberry.type(description="One row of a page and its cursor.")
+@strawberry.type  # described per node type by graph/descriptions.py
 class Edge(Generic[T]):
     cursor: str = strawberry.field(
         description="Opaque; pass it as after to continue after this row. Valid for this list "
@@ -54,7 +54,7 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The row, guarded as any read of it.")
 
 
-@strawberry.type(description="A page of a list (Relay connection): edges, pageInfo, totalCount.")
+@strawberry.type  # described per node type by graph/descriptions.py
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The page's rows, in the list's order.")
     page_info: PageInfo = strawberry.field(description="Where the page stands in the list.")
