@@ -77,7 +77,7 @@ async def test_total_count_is_not_computed_unless_asked_for(api):
     assert counts(seen) == []
 
 
-async def page_through(api, who, field: str, query: str, **variables: Any) -> tuple[list, int]:
+async def page_through(api, who, field: str, query: str, **variables: Any) -> tuple[list[Any], int]:
     """Every node of a list, page by page, and the totalCount of its first page."""
     nodes: list[Any] = []
     after = None

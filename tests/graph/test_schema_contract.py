@@ -94,7 +94,7 @@ def categories_in(sdl: str) -> set[tuple[str, str, str]]:
             for directive in field.directives or ():
                 if directive.name.value != "category":
                     continue
-                [argument] = directive.arguments
+                [argument] = directive.arguments or ()
                 assert isinstance(argument.value, EnumValueNode)
                 found.add((definition.name.value, field.name.value, argument.value.value))
     return found
