@@ -73,11 +73,11 @@ CHARACTERS: Mapping[str, int] = {
     "Mutation.moveNotice(note)": 4_000,
     "ConsentGrantInput.purpose": 1_000,
     "Mutation.withdrawConsent(reason)": 1_000,
-    "ProhibitionInput.rowType": 40,
     "Mutation.recordInformed(textVersion)": 200,
     "Mutation.recordInformed(channel)": 200,
 }
 ITEMS: Mapping[str, int] = {
+    "Query.enumLabels(enums)": 100,
     "Query.noticeInbox(status)": 10,
     "Query.noticeInbox(type)": 20,
     "PlanInput.goals": 50,

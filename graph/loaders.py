@@ -2,18 +2,19 @@
 
 Nested connections (a client's decisions, attachments, notices, plan versions,
 applications) are fetched for all the clients of a response at once, a page per client,
-with ``row_number() OVER (PARTITION BY client)``.
+with ``row_number() OVER (PARTITION BY client)``; their ``totalCount`` likewise, one
+``COUNT … GROUP BY client`` for all of them.
 """
 
 import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
@@ -26,6 +27,7 @@ from authz.rows import RowRule, Visible
 from graph.pagination import Page, PageArgs, cut
 from schema.base import Base
 from schema.models import (
+    AccessLogEntry,
     Application,
     Attachment,
     CalculationRow,
@@ -45,6 +47,8 @@ from schema.models import (
 )
 
 M = TypeVar("M", bound=Base)
+_ANY = uuid.UUID(int=0)
+"""The parent of a key that stands for every parent seen alike."""
 
 
 @dataclass(frozen=True)
@@ -53,15 +57,37 @@ class ClientView:
     access: ClientAccess
 
 
+class Narrowing(Protocol):
+    """A filter a list's arguments add (hashable, so parents filtered alike share a query)."""
+
+    def __hash__(self) -> int: ...
+
+    def where(self, principal: Principal) -> ColumnElement[bool]: ...
+
+
 @dataclass(frozen=True)
 class PageKey:
-    """One parent's page: its id, the page arguments (``after`` already typed), and
-    which of its rows the caller may know of (``None``: all of them)."""
+    """One parent's page: its id, the page arguments (``after`` already typed), which of
+    its rows the caller may know of (``None``: all of them), and the list's filter."""
 
     parent: uuid.UUID
     first: int
     after: Any
     visible: Visible | None = None
+    narrowing: Narrowing | None = None
+
+
+@dataclass(frozen=True)
+class CountKey:
+    """One parent's list, counted: as ``PageKey`` without the page."""
+
+    parent: uuid.UUID
+    visible: Visible | None = None
+    narrowing: Narrowing | None = None
+
+    @classmethod
+    def of(cls, key: PageKey) -> "CountKey":
+        return cls(key.parent, key.visible, key.narrowing)
 
 
 class Loaders:
@@ -103,6 +129,12 @@ class Loaders:
         self.notices = self._pages(rows.NOTICE, Notice.client_id, Notice.id)
         self.applications = self._pages(rows.APPLICATION, Application.client_id, Application.id)
         self.plan_versions = self._pages(rows.PLAN, PlanVersion.client_id, PlanVersion.version)
+        self.decision_counts = self._counts(rows.DECISION, Decision.client_id)
+        self.attachment_counts = self._counts(rows.ATTACHMENT, Attachment.client_id)
+        self.notice_counts = self._counts(rows.NOTICE, Notice.client_id)
+        self.application_counts = self._counts(rows.APPLICATION, Application.client_id)
+        self.plan_version_counts = self._counts(rows.PLAN, PlanVersion.client_id)
+        self.access_log_counts = self._counts(rows.ACCESS_LOG_ENTRY, AccessLogEntry.client_id)
         self._by_id: dict[type[Base], DataLoader[uuid.UUID, Any]] = {}
 
     def forget_client(self, client_id: uuid.UUID) -> None:
@@ -209,20 +241,55 @@ class Loaders:
         left out in SQL (``rule.where``), so pages stay full."""
 
         async def load(keys: list[PageKey]) -> list[Page[Any]]:
-            groups: dict[tuple[int, Any, Visible | None], list[uuid.UUID]] = defaultdict(list)
+            groups: dict[tuple[int, Any, CountKey], list[uuid.UUID]] = defaultdict(list)
             for key in keys:
-                groups[(key.first, key.after, key.visible)].append(key.parent)
+                groups[(key.first, key.after, replace(CountKey.of(key), parent=_ANY))].append(
+                    key.parent
+                )
             pages: dict[PageKey, Page[Any]] = {}
-            for (first, after, visible), parents in groups.items():
-                condition = None if visible is None else rule.where(self._principal, visible)
+            for (first, after, like), parents in groups.items():
+                condition = self._condition(rule, like)
                 found = await self._page_rows(
                     rule.model, parent, order, True, parents, first, after, condition
                 )
                 for parent_id in parents:
-                    pages[PageKey(parent_id, first, after, visible)] = cut(
-                        found.get(parent_id, []), PageArgs(first, after)
-                    )
+                    key = PageKey(parent_id, first, after, like.visible, like.narrowing)
+                    pages[key] = cut(found.get(parent_id, []), PageArgs(first, after))
             return [pages[k] for k in keys]
+
+        return DataLoader(load)
+
+    def _condition(self, rule: RowRule, key: CountKey) -> ColumnElement[bool] | None:
+        """Which rows of the list ``key`` describes: those the caller may know of, within
+        the list's filter."""
+        conditions = []
+        if key.visible is not None:
+            conditions.append(rule.where(self._principal, key.visible))
+        if key.narrowing is not None:
+            conditions.append(key.narrowing.where(self._principal))
+        return and_(*conditions) if conditions else None
+
+    def _counts(
+        self, rule: RowRule, parent: InstrumentedAttribute[Any]
+    ) -> DataLoader[CountKey, int]:
+        """The length of each parent's list: one ``COUNT … GROUP BY parent`` for all the
+        parents that see alike."""
+
+        async def load(keys: list[CountKey]) -> list[int]:
+            groups: dict[CountKey, list[uuid.UUID]] = defaultdict(list)
+            for key in keys:
+                groups[replace(key, parent=_ANY)].append(key.parent)
+            counts: dict[CountKey, int] = {}
+            for like, parents in groups.items():
+                query = select(parent, func.count()).where(parent.in_(parents))
+                condition = self._condition(rule, like)
+                if condition is not None:
+                    query = query.where(condition)
+                result = await self._session.execute(query.group_by(parent))
+                found: dict[uuid.UUID, int] = {key: n for key, n in result.all()}
+                for parent_id in parents:
+                    counts[replace(like, parent=parent_id)] = found.get(parent_id, 0)
+            return [counts[k] for k in keys]
 
         return DataLoader(load)
 

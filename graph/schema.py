@@ -23,12 +23,23 @@ from strawberry.utils.logging import StrawberryLogger
 
 import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.context import Context
+from graph.descriptions import describe
 from graph.errors import INTERNAL, OperationTimeout, QueryTooComplex, code_of, shape
 from graph.extensions import Admission, ErrorShaping, UnitOfWork
 from graph.observability.extension import Observe
 from graph.observability.requests import note_outcome
 from graph.per_event import EventExecutor
-from graph.resolvers import changes, clients, consents, ledger, live, notices, policy, records
+from graph.resolvers import (
+    changes,
+    clients,
+    consents,
+    labels,
+    ledger,
+    live,
+    notices,
+    policy,
+    records,
+)
 from graph.settings import Settings
 from graph.unit_of_work import finish
 
@@ -53,6 +64,12 @@ class Query:
     ledger_public_key_pem = strawberry.field(resolver=ledger.ledger_public_key_pem)
     consent_receipt = strawberry.field(resolver=ledger.consent_receipt)
     verify_ledger = strawberry.field(resolver=ledger.verify_ledger)
+    enum_labels = strawberry.field(
+        resolver=labels.enum_labels,
+        description="The Finnish and Swedish labels of the API's enum values (notice types, "
+        "statuses, outcomes, categories, redaction reasons, roles, …), for UIs to show. The "
+        "same for every caller; cache them per release.",
+    )
 
 
 @strawberry.type
@@ -199,7 +216,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if settings.production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return InfocapSchema(
+    schema = InfocapSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -208,6 +225,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         execution_context_class=with_deadline(settings.operation_timeout),
         max_query_length=settings.max_query_length,
     )
+    describe(schema._schema)
+    return schema
 
 
 def print_sdl() -> str:

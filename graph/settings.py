@@ -282,9 +282,10 @@ class Settings:
     cors_origins: tuple[str, ...] = setting(
         (),
         "CORS_ORIGINS",
-        "comma-separated browser origins allowed to call the API (`GET`, `POST`, `OPTIONS`; "
-        "headers `Authorization`, `Content-Type`, `X-Request-ID`, and `X-Request-ID` readable "
-        "in answers; no cookies; preflights cached 600 s)",
+        "comma-separated browser origins allowed to call the API, over HTTP and WebSocket "
+        "(`GET`, `POST`, `OPTIONS`; headers `Authorization`, `Content-Type`, `X-Request-ID`, "
+        "and `X-Request-ID` readable in answers; no cookies; preflights cached 600 s). Demo "
+        "mode also allows any `http://localhost:<port>` and `http://127.0.0.1:<port>`",
         group=SERVICE,
         parse=comma_list,
     )

@@ -77,73 +77,6 @@ class ConsentGrantor:
     personal_id: str | None
 
 
-@strawberry.type(description="One event of the client's consent ledger, as hashed.")
-class ConsentEvent:
-    id: strawberry.ID
-    scope: strawberry.Private[Scope]
-    row: strawberry.Private[ConsentEventRow]
-    named: strawberry.Private[Named | None]
-    redactions: list[Redaction] = redactions_field()
-    client_id: strawberry.ID | None = guarded(CONSENT)
-    seq: int | None = guarded(CONSENT)
-    type: ConsentEventType | None = guarded(CONSENT)
-    at: datetime | None = guarded(CONSENT)
-    actor: ConsentActor | None = guarded(CONSENT)
-    grantor: ConsentGrantor | None = guarded(CONSENT)
-    prev: str | None = guarded(CONSENT)
-    hash: str | None = guarded(CONSENT)
-    self_recorded: bool | None = guarded(
-        CONSENT,
-        description="For a grant: recorded as given orally by staff of the grantee itself.",
-    )
-
-    async def named_known(self, info: Info) -> bool:
-        """The row the event names (an evidence attachment, a prohibited row), if any, may
-        be known of by the caller; if not, the body and the hashed text are withheld."""
-        return await _knowable(self.named, self.scope.access, info)
-
-    @guarded_resolver(CONSENT, link=lambda event, info: event.named_known(info))
-    async def body(self) -> JSON | None:
-        body: JSON = json.loads(self.row.canonical)["body"]
-        return body
-
-    @guarded_resolver(
-        CONSENT,
-        link=lambda event, info: event.named_known(info),
-        description="The exact text that was hashed.",
-    )
-    async def canonical(self) -> str | None:
-        return self.row.canonical
-
-    @classmethod
-    def from_row(cls, row: ConsentEventRow, access: ClientAccess) -> "ConsentEvent":
-        event = json.loads(row.canonical)
-        grantor = event["grantor"]
-        actor = event["actor"]
-        body = event["body"]
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            scope=Scope(access),
-            row=row,
-            named=_named_by_event(event),
-            client_id=strawberry.ID(event["client"]),
-            seq=row.seq,
-            type=row.type,
-            at=row.at,
-            actor=ConsentActor(
-                subject=actor["sub"], organisation=actor["org"], roles=list(actor["roles"])
-            ),
-            grantor=None
-            if grantor is None
-            else ConsentGrantor(kind=grantor["kind"], personal_id=grantor.get("person")),
-            prev=row.prev,
-            hash=row.hash,
-            self_recorded=self_recorded(body.get("method"), actor["org"], body.get("grantee"))
-            if row.type == ConsentEventType.GRANT
-            else None,
-        )
-
-
 @strawberry.type(description="A grant in the client's ledger, as it stands now.")
 class ConsentGrant:
     scope: strawberry.Private[Scope]
@@ -188,7 +121,7 @@ class ConsentProhibition:
     seq: int | None = guarded(CONSENT)
     organisation: Organisation | None = guarded(CONSENT)
     category: DataCategory | None = guarded(CONSENT)
-    row_type: str | None = guarded(CONSENT)
+    row_type: RowType | None = guarded(CONSENT)
 
     async def row_known(self, info: Info) -> bool:
         """The prohibited row may be known of by the caller."""
@@ -217,10 +150,140 @@ class ConsentProhibition:
             seq=item.seq,
             organisation=None if org is None else Organisation.from_record(ctx.organisations[org]),
             category=None if item.category is None else DataCategory(item.category),
-            row_type=None if item.row is None else item.row.type,
+            row_type=None if item.row is None else RowType(item.row.type),
             recorded_at=item.recorded_at,
             lifted_at=item.ended_at,
             in_force=item.in_force(ctx.now),
+        )
+
+
+@strawberry.type(description="One event of the client's consent ledger, as hashed.")
+class ConsentEvent:
+    id: strawberry.ID
+    scope: strawberry.Private[Scope]
+    row: strawberry.Private[ConsentEventRow]
+    named: strawberry.Private[Named | None]
+    redactions: list[Redaction] = redactions_field()
+    client_id: strawberry.ID | None = guarded(CONSENT)
+    seq: int | None = guarded(CONSENT)
+    type: ConsentEventType | None = guarded(CONSENT)
+    at: datetime | None = guarded(CONSENT)
+    actor: ConsentActor | None = guarded(CONSENT)
+    grantor: ConsentGrantor | None = guarded(CONSENT)
+    prev: str | None = guarded(CONSENT)
+    hash: str | None = guarded(CONSENT)
+    self_recorded: bool | None = guarded(
+        CONSENT,
+        description="For a grant: recorded as given orally by staff of the grantee itself.",
+    )
+
+    async def named_known(self, info: Info) -> bool:
+        """The row the event names (an evidence attachment, a prohibited row), if any, may
+        be known of by the caller; if not, the body and the hashed text are withheld."""
+        return await _knowable(self.named, self.scope.access, info)
+
+    def _about(self, made: ConsentEventType, ended: ConsentEventType, key: str) -> int | None:
+        """The seq of what this event made (its own seq) or ended (the seq its body names
+        under ``key``); ``None`` for an event of another type."""
+        if self.row.type == made:
+            return self.row.seq
+        if self.row.type == ended:
+            return int(json.loads(self.row.canonical)["body"][key])
+        return None
+
+    def _grant(self) -> Grant | None:
+        seq = self._about(ConsentEventType.GRANT, ConsentEventType.WITHDRAW, "grant")
+        return None if seq is None else self.scope.access.consent.grant(seq)
+
+    def _prohibition(self) -> Prohibition | None:
+        seq = self._about(
+            ConsentEventType.PROHIBIT, ConsentEventType.LIFT_PROHIBITION, "prohibition"
+        )
+        return None if seq is None else self.scope.access.consent.prohibition(seq)
+
+    async def grant_known(self, info: Info) -> bool:
+        """The grant the event made or ended may be known of, as ``Client.consents`` lists
+        it (``True`` for an event about no grant)."""
+        found = self._grant()
+        return found is None or rows.CONSENT_RULE.knowable(
+            info.context.guard, self.scope.access, found
+        )
+
+    async def prohibition_known(self, info: Info) -> bool:
+        found = self._prohibition()
+        return found is None or rows.CONSENT_RULE.knowable(
+            info.context.guard, self.scope.access, found
+        )
+
+    @guarded_resolver(
+        CONSENT,
+        link=lambda event, info: event.grant_known(info),
+        description="For a GRANT or WITHDRAW event: the grant it made or ended, as it stands "
+        "now and exactly as Client.consents shows it (withdrawnAt is set once withdrawn). "
+        "Null for other events, and withheld (NOT_PERMITTED) where Client.consents would "
+        "leave the grant out.",
+    )
+    async def grant(self, info: Info) -> ConsentGrant | None:
+        found = self._grant()
+        return (
+            None
+            if found is None
+            else ConsentGrant.from_grant(found, self.scope.access, info.context)
+        )
+
+    @guarded_resolver(
+        CONSENT,
+        link=lambda event, info: event.prohibition_known(info),
+        description="For a PROHIBIT or LIFT_PROHIBITION event: the prohibition it made or "
+        "ended, as it stands now and exactly as Client.prohibitions shows it (liftedAt is set "
+        "once lifted). Null for other events, and withheld (NOT_PERMITTED) where "
+        "Client.prohibitions would leave it out.",
+    )
+    async def prohibition(self, info: Info) -> ConsentProhibition | None:
+        found = self._prohibition()
+        if found is None:
+            return None
+        return ConsentProhibition.from_prohibition(found, self.scope.access, info.context)
+
+    @guarded_resolver(CONSENT, link=lambda event, info: event.named_known(info))
+    async def body(self) -> JSON | None:
+        body: JSON = json.loads(self.row.canonical)["body"]
+        return body
+
+    @guarded_resolver(
+        CONSENT,
+        link=lambda event, info: event.named_known(info),
+        description="The exact text that was hashed.",
+    )
+    async def canonical(self) -> str | None:
+        return self.row.canonical
+
+    @classmethod
+    def from_row(cls, row: ConsentEventRow, access: ClientAccess) -> "ConsentEvent":
+        event = json.loads(row.canonical)
+        grantor = event["grantor"]
+        actor = event["actor"]
+        body = event["body"]
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            scope=Scope(access),
+            row=row,
+            named=_named_by_event(event),
+            client_id=strawberry.ID(event["client"]),
+            seq=row.seq,
+            type=row.type,
+            at=row.at,
+            actor=ConsentActor(
+                subject=actor["sub"], organisation=actor["org"], roles=list(actor["roles"])
+            ),
+            grantor=None
+            if grantor is None
+            else ConsentGrantor(kind=grantor["kind"], personal_id=grantor.get("person")),
+            prev=row.prev,
+            hash=row.hash,
+            self_recorded=self_recorded(body.get("method"), actor["org"], body.get("grantee"))
+            if row.type == ConsentEventType.GRANT
+            else None,
         )
 
 
@@ -249,8 +312,6 @@ class ProhibitionInput:
     client_id: strawberry.ID
     organisation_id: strawberry.ID | None = None
     category: DataCategory | None = None
-    row_type: str | None = strawberry.field(
-        default=None, description="APPLICATION, DECISION, ATTACHMENT or NOTICE."
-    )
+    row_type: RowType | None = None
     row_id: strawberry.ID | None = None
     method: ConsentMethod = ConsentMethod.ELECTRONIC
