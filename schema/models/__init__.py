@@ -4,10 +4,17 @@ from schema.models.access_log import AccessLogEntry
 from schema.models.application import Application, InformationRequest
 from schema.models.attachment import Attachment, Blob
 from schema.models.change import Change, ChangeSequencer
-from schema.models.client import Client, ClientRelationship, ContactPerson, DigitalProfile
+from schema.models.client import (
+    Client,
+    ClientRelationship,
+    ContactPerson,
+    DigitalProfile,
+    PersonalIdIndex,
+)
 from schema.models.consent import ConsentEvent, ConsentRule, LedgerHead
 from schema.models.decision import CalculationRow, Decision, DecisionAttachment, PaymentCommitment
 from schema.models.guardianship import Guardianship
+from schema.models.idempotency import IdempotencyKey
 from schema.models.notice import Notice, NoticeAttachment, NoticeMove
 from schema.models.organisation import Organisation
 from schema.models.plan import PlanVersion
@@ -30,6 +37,7 @@ __all__ = [
     "DecisionAttachment",
     "DigitalProfile",
     "Guardianship",
+    "IdempotencyKey",
     "InformationRequest",
     "LedgerHead",
     "Notice",
@@ -37,6 +45,7 @@ __all__ = [
     "NoticeMove",
     "Organisation",
     "PaymentCommitment",
+    "PersonalIdIndex",
     "PlanVersion",
     "PolicyChange",
 ]

@@ -195,19 +195,20 @@ TRUNCATES = {
     "access_log": ["TRUNCATE access_log", "TRUNCATE TABLE access_log RESTART IDENTITY"],
 }
 # An INSERT whose conflict resolution rewrites the existing row: an UPDATE (upsert, both
-# databases) or a DELETE and an INSERT (REPLACE, SQLite).
+# databases) or a DELETE and an INSERT (REPLACE, SQLite). The conflict targets are the
+# tables' keys, which include the client (0012).
 UPSERTS = {
     "consent_events": [
         "INSERT INTO consent_events (id, client_id, seq, type, at, actor_org, party_org,"
         " canonical, hash, prev) SELECT id, client_id, seq, type, at, actor_org, party_org,"
         " 'forged', hash, prev FROM consent_events WHERE true"
-        " ON CONFLICT (id) DO UPDATE SET canonical = excluded.canonical",
+        " ON CONFLICT (client_id, id) DO UPDATE SET canonical = excluded.canonical",
     ],
     "access_log": [
         "INSERT INTO access_log (id, request_id, at, client_id, subject, roles, category,"
         " action, allowed, policy_hash) SELECT id, request_id, at, client_id, 'forged', roles,"
         " category, action, allowed, policy_hash FROM access_log WHERE true"
-        " ON CONFLICT (id) DO UPDATE SET subject = excluded.subject",
+        " ON CONFLICT (id, client_id) DO UPDATE SET subject = excluded.subject",
     ],
 }
 REPLACES = {
@@ -323,7 +324,9 @@ def guards(engine: Engine) -> set[str]:
 
 
 async def test_downgrade_to_base_and_upgrade_to_head(database_url: str) -> None:
-    engine = make_sync_engine(database_url)
+    # SQLite rebuilds tables to change their keys (0012): migrations run with foreign
+    # keys off, as ``migrate`` runs them.
+    engine = make_sync_engine(database_url, foreign_keys=False)
     try:
         installed = guards(engine)
         # PostgreSQL: UPDATE/DELETE and TRUNCATE on each append-only table; SQLite: UPDATE,
@@ -372,7 +375,7 @@ def test_0004_gives_every_existing_client_its_responsible_organisers_relationshi
 ) -> None:
     """Clients registered before relationships existed keep their organiser's access: the
     migration opens the responsible organiser's relationship, as and when registered."""
-    engine = make_sync_engine(database_url)
+    engine = make_sync_engine(database_url, foreign_keys=False)  # as ``migrate`` runs them
     try:
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection), "0001")

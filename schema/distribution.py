@@ -1,0 +1,122 @@
+"""How every table distributes: by client, as reference data, by a key of its own, or not
+at all. Declared once, here; ``tests/schema/test_distribution.py`` checks the migrated
+schema against it and fails for a table it does not classify.
+
+- **Client-owned** tables are distributed (Citus) or hash-partitioned (PostgreSQL) by the
+  column holding the client's id. Their primary key, every unique constraint and every
+  foreign key to another client-owned table include that column, so a client's rows of
+  every table live together (colocated) and a hot statement, which names one client,
+  touches one shard.
+- **Reference** tables are small and global: every node holds a copy.
+- **Index** tables hold a rule that is global by nature (a personal identity code is one
+  client's; an issuer's external id names one record) as a row keyed by that rule's own
+  key, distributed by it and written in the same transaction as the client's row.
+- **Single-node** tables belong to one global writer (the change feed's sequencer, the
+  ledger's log integrator): they stay on the coordinator, beside it.
+
+Invariants: the table sets are disjoint; every client-owned table names its column; the
+only unique constraints of client-owned tables without the client column are the change
+feed's global order (``GLOBAL_ORDER``), which the sequencer — one writer under a lock —
+keeps, and which become per-client constraints once the table is distributed.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Placement(StrEnum):
+    CLIENT = "client"
+    REFERENCE = "reference"
+    INDEX = "index"
+    SINGLE_NODE = "single-node"
+
+
+CLIENT_TABLES: Mapping[str, str] = MappingProxyType(
+    {
+        # The client's own row: its id is the distribution column of all the others.
+        "clients": "id",
+        "client_digital_profiles": "client_id",
+        "contact_persons": "client_id",
+        "client_relationships": "client_id",
+        # The ward is the client; the column keeps the name that says which of the two
+        # persons it is (the guardian is known by a personal identity code, not a row).
+        "guardianships": "ward_id",
+        "applications": "client_id",
+        "information_requests": "client_id",
+        "decisions": "client_id",
+        "decision_calculation_rows": "client_id",
+        "payment_commitments": "client_id",
+        "decision_attachments": "client_id",
+        "attachments": "client_id",
+        "plan_versions": "client_id",
+        "notices": "client_id",
+        "notice_moves": "client_id",
+        "notice_attachments": "client_id",
+        "consent_events": "client_id",
+        "consent_rules": "client_id",
+        "ledger_heads": "client_id",
+        "access_log": "client_id",
+        "changes": "client_id",
+    }
+)
+
+REFERENCE_TABLES: frozenset[str] = frozenset(
+    {
+        "organisations",
+        "policy_changes",
+        # Content metadata by SHA-256, shared by every client whose attachment has those
+        # bytes (stored once); attachments name it by a foreign key.
+        "blobs",
+    }
+)
+
+INDEX_TABLES: Mapping[str, str] = MappingProxyType(
+    {
+        "personal_id_index": "lookup",
+        "idempotency_keys": "external_id",
+    }
+)
+
+SINGLE_NODE_TABLES: frozenset[str] = frozenset(
+    {
+        "alembic_version",
+        "change_sequencer",
+        # The ledger's global Merkle log: written by its one integrator only.
+        "ledger_log",
+        "ledger_log_nodes",
+        "ledger_checkpoints",
+        "ledger_cosignatures",
+        "ledger_integrator",
+    }
+)
+
+GLOBAL_ORDER: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"changes": frozenset({"uq_changes_appended", "uq_changes_position"})}
+)
+"""Unique constraints of client-owned tables that are global by design: the change
+feed's one order over every client. On a distributed database each becomes unique per
+client (``partitioned_constraint``), and the sequencer's lock keeps it global."""
+
+
+def placement(table: str) -> Placement | None:
+    """Where ``table`` lives; ``None`` for a table nobody classified (a test fails on it)."""
+    if table in CLIENT_TABLES:
+        return Placement.CLIENT
+    if table in REFERENCE_TABLES:
+        return Placement.REFERENCE
+    if table in INDEX_TABLES:
+        return Placement.INDEX
+    if table in SINGLE_NODE_TABLES:
+        return Placement.SINGLE_NODE
+    return None
+
+
+def distribution_column(table: str) -> str | None:
+    """The column a distributed table is split by (client-owned and index tables)."""
+    return CLIENT_TABLES.get(table) or INDEX_TABLES.get(table)
+
+
+def partitioned_constraint(table: str, name: str) -> str:
+    """The per-client name a global-order constraint takes on a distributed table."""
+    return f"{name}_per_client" if name in GLOBAL_ORDER.get(table, ()) else name
