@@ -24,6 +24,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from sqlalchemy import Inspector
+from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint
+
 
 class Placement(StrEnum):
     CLIENT = "client"
@@ -120,3 +123,82 @@ def distribution_column(table: str) -> str | None:
 def partitioned_constraint(table: str, name: str) -> str:
     """The per-client name a global-order constraint takes on a distributed table."""
     return f"{name}_per_client" if name in GLOBAL_ORDER.get(table, ()) else name
+
+
+def key_problems(inspector: Inspector, partitions_schema: str | None = None) -> list[str]:
+    """Every breach of the rules above in a database, as readable lines (none: it
+    distributes). ``partitions_schema``: where a partitioned database keeps its
+    partitions, whose cloned foreign keys are PostgreSQL's, not the schema's."""
+    problems: list[str] = []
+    tables = set(inspector.get_table_names())
+    problems += [
+        f"{t}: not classified in schema/distribution.py"
+        for t in sorted(tables)
+        if placement(t) is None
+    ]
+    declared = set(CLIENT_TABLES) | REFERENCE_TABLES | set(INDEX_TABLES)
+    problems += [f"{t}: declared but not in the database" for t in sorted(declared - tables)]
+    for table in sorted(tables):
+        where = placement(table)
+        foreign = [
+            fk
+            for fk in inspector.get_foreign_keys(table)
+            if partitions_schema is None or fk.get("referred_schema") != partitions_schema
+        ]
+        if where == Placement.CLIENT:
+            problems += _client_table_problems(inspector, table, foreign)
+        elif where == Placement.INDEX:
+            problems += _keyed_by(inspector, table, INDEX_TABLES[table])
+            problems += [
+                f"{table}: an index table has no foreign key ({fk['name']})" for fk in foreign
+            ]
+        elif where in (Placement.REFERENCE, Placement.SINGLE_NODE):
+            problems += [
+                f"{table}: a {where.value} table refers to a distributed table ({fk['name']})"
+                for fk in foreign
+                if placement(fk["referred_table"]) in (Placement.CLIENT, Placement.INDEX)
+            ]
+    return problems
+
+
+def _keyed_by(inspector: Inspector, table: str, column: str) -> list[str]:
+    problems = []
+    columns = {c["name"]: c for c in inspector.get_columns(table)}
+    if column not in columns:
+        return [f"{table}: has no column {column}"]
+    if columns[column]["nullable"]:
+        problems.append(f"{table}.{column} may be NULL")
+    key = inspector.get_pk_constraint(table)["constrained_columns"]
+    if column not in key:
+        problems.append(f"{table}: primary key {key} lacks {column}")
+    return problems
+
+
+def _client_table_problems(
+    inspector: Inspector, table: str, foreign: list[ReflectedForeignKeyConstraint]
+) -> list[str]:
+    column = CLIENT_TABLES[table]
+    problems = _keyed_by(inspector, table, column)
+    global_order = GLOBAL_ORDER.get(table, frozenset())
+    uniques = [(u["name"], u["column_names"]) for u in inspector.get_unique_constraints(table)] + [
+        (i["name"], i["column_names"]) for i in inspector.get_indexes(table) if i["unique"]
+    ]
+    problems += [
+        f"{table}: unique {name} {columns} lacks {column}"
+        for name, columns in uniques
+        if column not in columns and name not in global_order
+    ]
+    for fk in foreign:
+        referred = fk["referred_table"]
+        if placement(referred) == Placement.REFERENCE:
+            continue
+        if placement(referred) != Placement.CLIENT:
+            problems.append(f"{table}: foreign key {fk['name']} refers to {referred}")
+            continue
+        pairs = dict(zip(fk["constrained_columns"], fk["referred_columns"], strict=True))
+        if pairs.get(column) != CLIENT_TABLES[referred]:
+            problems.append(
+                f"{table}: foreign key {fk['name']} does not pair {column} with "
+                f"{referred}.{CLIENT_TABLES[referred]}"
+            )
+    return problems
