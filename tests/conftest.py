@@ -80,7 +80,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield from _pg_kind(request, request.param)
 
 
-@pytest.fixture(params=POSTGRES_KINDS or [None])
+@pytest.fixture(params=list[str | None](POSTGRES_KINDS) or [None])
 def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database (of each PostgreSQL kind run), for what only
     PostgreSQL can show (several transactions open at once, several processes); skipped
