@@ -145,11 +145,13 @@ class Loaders:
             .subquery()
         )
         found = await self._session.scalars(
-            select(PlanVersion).join(
+            select(PlanVersion)
+            .join(
                 latest,
                 (PlanVersion.client_id == latest.c.client_id)
                 & (PlanVersion.version == latest.c.version),
             )
+            .where(PlanVersion.client_id.in_(client_ids))  # each side names its clients
         )
         by_client = {r.client_id: r for r in found}
         return [by_client.get(i) for i in client_ids]
@@ -217,7 +219,7 @@ class Loaders:
             .order_by(Attachment.id)
         )
         grouped: dict[RowKey, list[Attachment]] = defaultdict(list)
-        for owner_id, attachment in found.tuples():
+        for owner_id, attachment in found:
             grouped[(attachment.client_id, owner_id)].append(attachment)
         return [grouped.get(k, []) for k in keys]
 

@@ -90,6 +90,15 @@ def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
     yield from _pg_kind(request, request.param)
 
 
+@pytest.fixture
+def partitioned_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database of the ``postgresql-partitioned`` kind, whichever PostgreSQL kind
+    is run (for what only partitions show: pruning); skipped without PostgreSQL."""
+    if not POSTGRES_KINDS:
+        pytest.skip("PostgreSQL is not among INFOCAP_TEST_DATABASES")
+    yield from _pg_kind(request, PARTITIONED)
+
+
 def _pg_kind(request: pytest.FixtureRequest, kind: str) -> Iterator[str]:
     if kind == PARTITIONED:
         yield from _pg_database(request.getfixturevalue("pg_partitioned"), PARTITIONED_TEMPLATE)
