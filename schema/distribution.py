@@ -38,6 +38,7 @@ class Placement(StrEnum):
 CLIENT_TABLES: Mapping[str, str] = MappingProxyType(
     {
         # The client's own row: its id is the distribution column of all the others.
+        # Parents come before the tables that refer to them (the order Citus needs).
         "clients": "id",
         "client_digital_profiles": "client_id",
         "contact_persons": "client_id",
@@ -47,14 +48,14 @@ CLIENT_TABLES: Mapping[str, str] = MappingProxyType(
         "guardianships": "ward_id",
         "applications": "client_id",
         "information_requests": "client_id",
-        "decisions": "client_id",
-        "decision_calculation_rows": "client_id",
-        "payment_commitments": "client_id",
-        "decision_attachments": "client_id",
-        "attachments": "client_id",
         "plan_versions": "client_id",
         "notices": "client_id",
         "notice_moves": "client_id",
+        "decisions": "client_id",
+        "decision_calculation_rows": "client_id",
+        "payment_commitments": "client_id",
+        "attachments": "client_id",
+        "decision_attachments": "client_id",
         "notice_attachments": "client_id",
         "consent_events": "client_id",
         "consent_rules": "client_id",
@@ -202,3 +203,48 @@ def _client_table_problems(
                 f"{referred}.{CLIENT_TABLES[referred]}"
             )
     return problems
+
+
+def citus_script(shard_count: int = 32) -> str:
+    """The SQL that distributes a migrated database on Citus, from the classification
+    above (``docker/citus.sql`` holds it; a test keeps the two equal)."""
+    lines = [
+        "-- Distribute infocap on Citus. Generated from schema/distribution.py",
+        "-- (schema.distribution.citus_script); docs/scaling.md explains every step.",
+        "-- Run once on the coordinator, as the owner, after `infocap migrate`.",
+        "BEGIN;",
+        f"SET LOCAL citus.shard_count = {shard_count};",
+        "-- The change capture and the append-only guards are row triggers on client-owned",
+        "-- tables; the capture writes the same client's row of the colocated outbox.",
+        "SET LOCAL citus.enable_unsafe_triggers = on;",
+        "",
+        "-- The change feed's global order is kept per client once distributed; the",
+        "-- sequencer, one writer under a lock, keeps it global.",
+    ]
+    for table, names in GLOBAL_ORDER.items():
+        column = CLIENT_TABLES[table]
+        for name in sorted(names):
+            target = name.removeprefix(f"uq_{table}_")
+            lines += [
+                f"ALTER TABLE {table} DROP CONSTRAINT {name},",
+                f"  ADD CONSTRAINT {partitioned_constraint(table, name)}"
+                f" UNIQUE ({column}, {target});",
+            ]
+    lines += ["", "-- Reference tables: a copy on every node."]
+    lines += [f"SELECT create_reference_table('{t}');" for t in sorted(REFERENCE_TABLES)]
+    lines += ["", "-- Client-owned tables: sharded by the client, all colocated with clients."]
+    for table, column in CLIENT_TABLES.items():
+        colocate = "" if table == "clients" else ", colocate_with => 'clients'"
+        lines.append(f"SELECT create_distributed_table('{table}', '{column}'{colocate});")
+    lines += ["", "-- Index tables: sharded by their own key, each a colocation group of its own."]
+    lines += [
+        f"SELECT create_distributed_table('{t}', '{c}', colocate_with => 'none');"
+        for t, c in INDEX_TABLES.items()
+    ]
+    lines += [
+        "",
+        "-- Single-node tables (" + ", ".join(sorted(SINGLE_NODE_TABLES)) + ")",
+        "-- stay on the coordinator, written by their one global writer.",
+        "COMMIT;",
+    ]
+    return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ constraints and foreign keys to other client-owned tables include the client's i
 checked on the migrated schema of each database, partitioned or not."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, text
@@ -17,6 +18,7 @@ from schema.distribution import (
     INDEX_TABLES,
     REFERENCE_TABLES,
     SINGLE_NODE_TABLES,
+    citus_script,
     key_problems,
     placement,
 )
@@ -87,3 +89,17 @@ def test_the_check_names_a_key_without_the_client(engine: Engine) -> None:
     assert any(
         p.startswith("changes: foreign key") and "decisions.client_id" in p for p in problems
     )
+
+
+def test_the_citus_script_is_generated_from_the_classification() -> None:
+    script = Path(__file__).parents[2] / "docker" / "citus.sql"
+    assert script.read_text(encoding="utf-8") == citus_script()
+
+
+def test_citus_distributes_a_parent_before_the_tables_that_refer_to_it() -> None:
+    order = list(CLIENT_TABLES)
+    for name in order:
+        for fk in Base.metadata.tables[name].foreign_keys:
+            parent = fk.column.table.name
+            if parent in CLIENT_TABLES and parent != name:
+                assert order.index(parent) < order.index(name), (name, parent)
