@@ -3,12 +3,17 @@
 Each test gets a fresh database copied from a template migrated once per run (a file
 copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for PostgreSQL). Set
 ``INFOCAP_TEST_DATABASES=sqlite`` to run on SQLite alone while developing; the full
-run (``.ci/run``) always runs both.
+run (``.ci/run``) runs every kind.
 
 A third kind, ``postgresql-partitioned``, is PostgreSQL with every client-owned table
 hash-partitioned by client (``schema.partitioning``, ``INFOCAP_TEST_PARTITIONS``
 partitions, 4 by default): the key rules Citus needs, enforced by PostgreSQL itself.
-``INFOCAP_TEST_DATABASES=sqlite,postgresql,postgresql-partitioned`` runs all three.
+It is run by default on the storage layer's tests (``PARTITIONED_SCOPE``: the schema, the
+ledger, the deployment scripts, the change feed, the global rules, the CLI, and the
+writes and reads of every kind of client-owned row);
+``INFOCAP_TEST_PARTITIONED=all`` runs every storage test on it (the whole suite on a
+partitioned database: ``INFOCAP_TEST_DATABASES=postgresql-partitioned
+INFOCAP_TEST_PARTITIONED=all``), which takes about seven minutes on two cores.
 """
 
 import os
@@ -30,13 +35,55 @@ from tests.pgserver import PostgresServer, postgres_server
 from tests.support import AUDIENCE, ISSUER, Api, Clock, Http, Keys
 
 DATABASES = [
-    d for d in os.environ.get("INFOCAP_TEST_DATABASES", "sqlite,postgresql").split(",") if d
+    d
+    for d in os.environ.get(
+        "INFOCAP_TEST_DATABASES", "sqlite,postgresql,postgresql-partitioned"
+    ).split(",")
+    if d
 ]
 POSTGRES_KINDS = [d for d in DATABASES if d.startswith("postgresql")]
 TEMPLATE = "infocap_template"
 PARTITIONED = "postgresql-partitioned"
 PARTITIONED_TEMPLATE = "infocap_template_partitioned"
 PARTITIONS = int(os.environ.get("INFOCAP_TEST_PARTITIONS", "4"))
+PARTITIONED_EVERYWHERE = os.environ.get("INFOCAP_TEST_PARTITIONED", "storage") == "all"
+PARTITIONED_SCOPE = (
+    "tests/schema/",
+    "tests/ledger/",
+    "tests/deploy/",
+    "tests/graph/test_changes",
+    "tests/graph/test_global_rules.py",
+    "tests/graph/test_cli.py",
+    # the writes of every kind of client-owned row, and their reads
+    "tests/graph/test_registration.py",
+    "tests/graph/test_clients.py",
+    "tests/graph/test_decisions.py",
+    "tests/graph/test_notices.py",
+    "tests/graph/test_applications.py",
+    "tests/graph/test_attachments.py",
+    "tests/graph/test_plans.py",
+    "tests/graph/test_consents.py",
+    "tests/graph/test_access_log.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Outside ``PARTITIONED_SCOPE``, leave out the partitioned kind unless asked for all."""
+    if PARTITIONED_EVERYWHERE:
+        return
+    root = config.rootpath
+    kept, left = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        kinds = [] if params is None else list(params.params.values())
+        where = item.path.relative_to(root).as_posix()
+        if any(k == PARTITIONED for k in kinds) and not where.startswith(PARTITIONED_SCOPE):
+            left.append(item)
+        else:
+            kept.append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
