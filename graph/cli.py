@@ -63,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     commands.add_parser("migrate", help="bring the database to the current schema")
+    partition = commands.add_parser(
+        "partition",
+        help="hash-partition every client-owned table by client (PostgreSQL; one transaction)",
+    )
+    partition.add_argument("--partitions", type=int, default=8, help="partitions per table")
 
     schema = commands.add_parser("schema", help="the published GraphQL schema")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True)
@@ -112,12 +117,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(f"database at the current schema{granted}")
             return 0
+        if args.command == "partition":
+            return partition_command(settings, args.partitions)
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))
         return ledger_cli.run(settings, args)
     except SettingsError as error:
         print(f"infocap: {error}", file=sys.stderr)
         return 2
+
+
+def partition_command(settings: Settings, partitions: int) -> int:
+    """``schema.partitioning`` on the configured database, as its owner."""
+    from schema.db import make_sync_engine
+    from schema.partitioning import partition_by_client
+
+    engine = make_sync_engine(settings.migration_database_url or settings.database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            print("only PostgreSQL partitions tables", file=sys.stderr)
+            return 2
+        with engine.begin() as connection:
+            converted = partition_by_client(connection, partitions)
+    finally:
+        engine.dispose()
+    print(f"{len(converted)} tables partitioned by hash into {partitions}: {', '.join(converted)}")
+    return 0
 
 
 def export_schema(output: Path) -> int:

@@ -199,11 +199,11 @@ def receipt(settings: Settings, event_id: str, output: Path | None) -> int:
 
 async def _receipt(settings: Settings, key: uuid.UUID) -> dict[str, Any] | None:
     from graph.runtime import running
+    from graph.services.ledger import event_by_id
     from graph.services.ledger import receipt as make
-    from schema.models import ConsentEvent
 
     async with running(settings) as runtime, runtime.sessions() as session:
-        row = await session.get(ConsentEvent, key)
+        row = await event_by_id(session, key)
         if row is None:
             return None
         return await make(session, runtime.log, runtime.organisations, row)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
@@ -65,6 +65,11 @@ class Narrowing(Protocol):
     def where(self, principal: Principal) -> ColumnElement[bool]: ...
 
 
+RowKey = tuple[uuid.UUID, uuid.UUID]
+"""A client's row: the client's id and the row's (every client-owned key leads with the
+client, so a batch of them reads the clients' partitions only)."""
+
+
 @dataclass(frozen=True)
 class PageKey:
     """One parent's page: its id, the page arguments (``after`` already typed), which of
@@ -110,20 +115,18 @@ class Loaders:
         self.guardianships = self._children(
             Guardianship, Guardianship.ward_id, Guardianship.valid_from
         )
-        self.calculation = self._children(
+        self.calculation = self._grandchildren(
             CalculationRow, CalculationRow.decision_id, CalculationRow.position
         )
-        self.commitments = self._children(
+        self.commitments = self._grandchildren(
             PaymentCommitment, PaymentCommitment.decision_id, PaymentCommitment.position
         )
-        self.information_requests = self._children(
+        self.information_requests = self._grandchildren(
             InformationRequest, InformationRequest.application_id, InformationRequest.requested_at
         )
-        self.notice_moves = self._children(NoticeMove, NoticeMove.notice_id, NoticeMove.at)
-        self.decision_attachments = DataLoader[uuid.UUID, list[Attachment]](
-            self._decision_attachments
-        )
-        self.notice_attachments = DataLoader[uuid.UUID, list[Attachment]](self._notice_attachments)
+        self.notice_moves = self._grandchildren(NoticeMove, NoticeMove.notice_id, NoticeMove.at)
+        self.decision_attachments = DataLoader[RowKey, list[Attachment]](self._decision_attachments)
+        self.notice_attachments = DataLoader[RowKey, list[Attachment]](self._notice_attachments)
         self.decisions = self._pages(rows.DECISION, Decision.client_id, Decision.id)
         self.attachments = self._pages(rows.ATTACHMENT, Attachment.client_id, Attachment.id)
         self.notices = self._pages(rows.NOTICE, Notice.client_id, Notice.id)
@@ -135,27 +138,28 @@ class Loaders:
         self.application_counts = self._counts(rows.APPLICATION, Application.client_id)
         self.plan_version_counts = self._counts(rows.PLAN, PlanVersion.client_id)
         self.access_log_counts = self._counts(rows.ACCESS_LOG_ENTRY, AccessLogEntry.client_id)
-        self._by_id: dict[type[Base], DataLoader[uuid.UUID, Any]] = {}
+        self._by_id: dict[type[Base], DataLoader[RowKey, Any]] = {}
 
     def forget_client(self, client_id: uuid.UUID) -> None:
         """Load the client afresh next time (after a write that changes its access)."""
         with contextlib.suppress(KeyError):  # not loaded in this request
             self.client.clear(client_id)
 
-    def row(self, model: type[M]) -> "DataLoader[uuid.UUID, M | None]":
-        """Rows of ``model`` by id (the rows other rows name), a query per batch."""
+    def row(self, model: type[M]) -> "DataLoader[RowKey, M | None]":
+        """A client's rows of ``model`` by (client id, id): the rows other rows of the same
+        client name, a query per batch."""
         if model not in self._by_id:
 
-            async def load(ids: list[uuid.UUID]) -> list[M | None]:
-                key = model.__mapper__.primary_key[0]
-                found = {
-                    getattr(r, key.name): r
-                    for r in await self._session.scalars(select(model).where(key.in_(ids)))
-                }
-                return [found.get(i) for i in ids]
+            async def load(keys: list[RowKey]) -> list[M | None]:
+                client, key = model.__table__.c.client_id, model.__table__.c.id
+                query = select(model).where(
+                    client.in_({c for c, _ in keys}), tuple_(client, key).in_(keys)
+                )
+                found = {(r.client_id, r.id): r for r in await self._session.scalars(query)}  # type: ignore[attr-defined]
+                return [found.get(k) for k in keys]
 
             self._by_id[model] = DataLoader(load)
-        return cast("DataLoader[uuid.UUID, M | None]", self._by_id[model])
+        return cast("DataLoader[RowKey, M | None]", self._by_id[model])
 
     # ---- clients and their access --------------------------------------------------------
 
@@ -173,11 +177,13 @@ class Loaders:
             .subquery()
         )
         found = await self._session.scalars(
-            select(PlanVersion).join(
+            select(PlanVersion)
+            .join(
                 latest,
                 (PlanVersion.client_id == latest.c.client_id)
                 & (PlanVersion.version == latest.c.version),
             )
+            .where(PlanVersion.client_id.in_(client_ids))  # each side names its clients
         )
         by_client = {r.client_id: r for r in found}
         return [by_client.get(i) for i in client_ids]
@@ -207,30 +213,55 @@ class Loaders:
 
         return DataLoader(load)
 
+    def _grandchildren(
+        self, model: type[M], parent: InstrumentedAttribute[Any], order: InstrumentedAttribute[Any]
+    ) -> DataLoader[RowKey, list[M]]:
+        """Rows of a client's row (a decision's calculation, a notice's moves), by the
+        parent's (client id, id)."""
+
+        async def load(keys: list[RowKey]) -> list[list[M]]:
+            client = model.__table__.c.client_id
+            found = await self._session.scalars(
+                select(model)
+                .where(client.in_({c for c, _ in keys}), tuple_(client, parent).in_(keys))
+                .order_by(order)
+            )
+            grouped: dict[RowKey, list[M]] = defaultdict(list)
+            for row in found:
+                grouped[(row.client_id, getattr(row, parent.key))].append(row)  # type: ignore[attr-defined]
+            return [grouped.get(k, []) for k in keys]
+
+        return DataLoader(load)
+
     async def _linked_attachments(
         self,
         link: type[DecisionAttachment] | type[NoticeAttachment],
         owner: InstrumentedAttribute[Any],
-        ids: list[uuid.UUID],
+        keys: list[RowKey],
     ) -> list[list[Attachment]]:
         found = await self._session.execute(
             select(owner, Attachment)
-            .join(Attachment, Attachment.id == link.attachment_id)
-            .where(owner.in_(ids))
+            .join(
+                Attachment,
+                (Attachment.client_id == link.client_id) & (Attachment.id == link.attachment_id),
+            )
+            .where(
+                link.client_id.in_({c for c, _ in keys}), tuple_(link.client_id, owner).in_(keys)
+            )
             .order_by(Attachment.id)
         )
-        grouped: dict[uuid.UUID, list[Attachment]] = defaultdict(list)
-        for owner_id, attachment in found.tuples():
-            grouped[owner_id].append(attachment)
-        return [grouped.get(i, []) for i in ids]
+        grouped: dict[RowKey, list[Attachment]] = defaultdict(list)
+        for owner_id, attachment in found:
+            grouped[(attachment.client_id, owner_id)].append(attachment)
+        return [grouped.get(k, []) for k in keys]
 
-    async def _decision_attachments(self, ids: list[uuid.UUID]) -> list[list[Attachment]]:
+    async def _decision_attachments(self, keys: list[RowKey]) -> list[list[Attachment]]:
         return await self._linked_attachments(
-            DecisionAttachment, DecisionAttachment.decision_id, ids
+            DecisionAttachment, DecisionAttachment.decision_id, keys
         )
 
-    async def _notice_attachments(self, ids: list[uuid.UUID]) -> list[list[Attachment]]:
-        return await self._linked_attachments(NoticeAttachment, NoticeAttachment.notice_id, ids)
+    async def _notice_attachments(self, keys: list[RowKey]) -> list[list[Attachment]]:
+        return await self._linked_attachments(NoticeAttachment, NoticeAttachment.notice_id, keys)
 
     # ---- pages of children ---------------------------------------------------------------
 

@@ -67,15 +67,23 @@ def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
     }
 
 
+# SQLite has no sequence: the statement numbers its rows after the highest id, which
+# the key's index (id first) finds at once. One writer at a time holds SQLite's write
+# lock, so the ids stay unique and increasing as PostgreSQL's sequence keeps them.
+_LAST_ID = select(func.coalesce(func.max(AccessLogEntry.id), 0)).scalar_subquery()
+
+
 async def write(
     session: AsyncSession, accessor: Accessor, records: Collection[AccessRecord]
 ) -> None:
     """Insert the request's rows as one multi-row INSERT (split only past 1000 rows)."""
     rows = [_row(accessor, record) for record in records]
+    numbered = session.get_bind().dialect.name == "sqlite"
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        await session.execute(
-            insert(AccessLogEntry).values(rows[start : start + ROWS_PER_STATEMENT])
-        )
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        if numbered:
+            chunk = [row | {"id": _LAST_ID + n} for n, row in enumerate(chunk, start=1)]
+        await session.execute(insert(AccessLogEntry).values(chunk))
 
 
 async def entries(

@@ -45,9 +45,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool = True) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -71,12 +71,32 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
-def make_sync_engine(url: str) -> Engine:
+def make_sync_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+    """``foreign_keys=False``: SQLite does not enforce them (a migration that rebuilds a
+    table other tables refer to; ``check_foreign_keys`` afterwards)."""
     target = sync_url(url)
     engine = create_engine(target, hide_parameters=True)
     if target.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(
+            engine,
+            "connect",
+            lambda connection, record: _sqlite_pragmas(
+                connection, record, foreign_keys=foreign_keys
+            ),
+        )
     return engine
+
+
+def check_foreign_keys(connection: Connection) -> None:
+    """SQLite: refuse to finish a migration that left a row referring to nothing."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.execute(text("PRAGMA foreign_key_check")).all()
+    if broken:
+        table, _rowid, parent, _fk = broken[0]
+        raise RuntimeError(
+            f"the migration left {len(broken)} broken foreign key(s), e.g. {table} → {parent}"
+        )
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -105,11 +125,13 @@ def migrate(url: str, revision: str = "head", *, app_role: str | None = None) ->
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    engine = make_sync_engine(url)
+    # SQLite rebuilds a table to change its keys: foreign keys are checked once, after.
+    engine = make_sync_engine(url, foreign_keys=False)
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            check_foreign_keys(connection)
             if app_role is not None and connection.dialect.name == "postgresql":
                 grant_app_role(connection, app_role)
     finally:

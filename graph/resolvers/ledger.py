@@ -21,7 +21,6 @@ from ledger.note import b64
 from ledger.verify import verify_database
 from ledger.witnessing import checkpoint_now
 from schema.enums import DataCategory
-from schema.models import ConsentEvent
 
 
 async def ledger_checkpoint(info: Info, tree_size: int | None = None) -> LedgerCheckpoint | None:
@@ -67,7 +66,7 @@ async def consent_receipt(info: Info, event_id: strawberry.ID) -> JSON | None:
     """A receipt for one ledger event (docs/ledger.md), or null when the event does not
     exist for the caller. An event in no checkpoint yet is refused (CONFLICT)."""
     ctx = info.context
-    row = await ctx.session.get(ConsentEvent, service.event_key(event_id))
+    row = await service.event_by_id(ctx.session, service.event_key(event_id))
     if row is None:
         return None
     view = await ctx.loaders.client.load(row.client_id)

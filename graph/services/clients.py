@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy import update as sql_update
 
 from graph.context import Context
@@ -27,7 +27,14 @@ from ledger.service import start_chain
 from schema.base import new_id
 from schema.db import insert_if_absent
 from schema.enums import DataCategory, OrganisationType, RelationshipOrigin
-from schema.models import Client, ClientRelationship, ContactPerson, DigitalProfile
+from schema.models import (
+    Client,
+    ClientRelationship,
+    ContactPerson,
+    DigitalProfile,
+    PersonalIdIndex,
+)
+from schema.models.client import personal_id_lookup
 
 ORGANISER_TYPES = (OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -61,8 +68,11 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     decision = ctx.guard.authorize_registration(organiser)
     purpose = text(data.purpose, "purpose", limit=1000, required=True)
     values = _client_values(ctx, data, organiser)
-    if await insert_if_absent(ctx.session, Client, values, ["personal_id"]):
+    lookup = personal_id_lookup(values["personal_id"])
+    index = {"lookup": lookup, "client_id": values["id"]}
+    if await insert_if_absent(ctx.session, PersonalIdIndex, index, ["lookup"]):
         client_id: uuid.UUID = values["id"]
+        await ctx.session.execute(insert(Client).values(values))
         await start_chain(ctx.session, client_id)
         if data.digital_profile is not None:
             _record_profile(ctx, client_id, data.digital_profile)
@@ -70,7 +80,7 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     else:
         # The code is a client's already: nothing of theirs is overwritten.
         existing = await ctx.session.scalar(
-            select(Client.id).where(Client.personal_id == values["personal_id"])
+            select(PersonalIdIndex.client_id).where(PersonalIdIndex.lookup == lookup)
         )
         if existing is None:
             raise LookupError("the client that won the race is not there")

@@ -143,8 +143,7 @@ async def _evidence(ctx: Context, view: ClientView, data: ConsentGrantInput) -> 
             )
         return None
     evidence = parse_id(data.evidence_attachment_id, "evidenceAttachmentId")
-    owner = await ctx.session.scalar(select(Attachment.client_id).where(Attachment.id == evidence))
-    if owner != view.row.id:
+    if await ctx.session.get(Attachment, (view.row.id, evidence)) is None:
         raise BadUserInput("evidenceAttachmentId names no attachment of this client's")
     return evidence
 
@@ -232,8 +231,8 @@ async def _row_category(
             "a row target needs rowType (APPLICATION, DECISION, ATTACHMENT, NOTICE) and rowId"
         )
     rule = rows.BY_ROW_TYPE[row_type]
-    row = await ctx.session.get(rule.model, parse_id(row_id, "rowId"))
-    if row is None or getattr(row, "client_id", None) != view.row.id:
+    row = await ctx.session.get(rule.model, (view.row.id, parse_id(row_id, "rowId")))
+    if row is None:
         raise BadUserInput("rowId names no row of this client's")
     return rule.category(row)
 

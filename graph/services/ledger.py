@@ -30,6 +30,15 @@ def event_key(event_id: str) -> uuid.UUID:
         raise BadUserInput("eventId is not an id") from error
 
 
+async def event_by_id(session: AsyncSession, event_id: uuid.UUID) -> ConsentEvent | None:
+    """The event with this id. API ids do not name the client, so this reads every
+    client's partition (by the id's own index); see docs/scaling.md."""
+    found: ConsentEvent | None = await session.scalar(
+        select(ConsentEvent).where(ConsentEvent.id == event_id)
+    )
+    return found
+
+
 async def receipt(
     session: AsyncSession,
     config: LogConfig | None,

@@ -4,10 +4,17 @@ from schema.models.access_log import AccessLogEntry
 from schema.models.application import Application, InformationRequest
 from schema.models.attachment import Attachment, Blob
 from schema.models.change import Change, ChangeSequencer
-from schema.models.client import Client, ClientRelationship, ContactPerson, DigitalProfile
+from schema.models.client import (
+    Client,
+    ClientRelationship,
+    ContactPerson,
+    DigitalProfile,
+    PersonalIdIndex,
+)
 from schema.models.consent import ConsentEvent, ConsentRule, LedgerHead
 from schema.models.decision import CalculationRow, Decision, DecisionAttachment, PaymentCommitment
 from schema.models.guardianship import Guardianship
+from schema.models.idempotency import IdempotencyKey
 from schema.models.ledger_log import (
     IntegratorLock,
     LogCheckpoint,
@@ -37,6 +44,7 @@ __all__ = [
     "DecisionAttachment",
     "DigitalProfile",
     "Guardianship",
+    "IdempotencyKey",
     "InformationRequest",
     "IntegratorLock",
     "LedgerHead",
@@ -49,6 +57,7 @@ __all__ = [
     "NoticeMove",
     "Organisation",
     "PaymentCommitment",
+    "PersonalIdIndex",
     "PlanVersion",
     "PolicyChange",
 ]

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import Boolean, Index, Integer, PrimaryKeyConstraint, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Base, UTCDateTime
@@ -23,7 +23,9 @@ class AccessLogEntry(Base):
 
     __tablename__ = "access_log"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, autoincrement=True)
+    """Global and increasing: PostgreSQL's sequence gives it; on SQLite, which has no
+    sequence, the inserting statement does (``ledger.access_log.write``)."""
     request_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -43,6 +45,8 @@ class AccessLogEntry(Base):
     policy_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
+        # The id leads, so SQLite finds the next one at the end of the key's index.
+        PrimaryKeyConstraint("id", "client_id"),
         Index("ix_access_log_client", "client_id", "id"),
         Index("ix_access_log_org", "organisation_id", "id"),
         Index(

@@ -25,7 +25,8 @@ class Client(Base):
     __tablename__ = "clients"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    personal_id: Mapped[str] = mapped_column(String(11), unique=True)
+    personal_id: Mapped[str] = mapped_column(String(11))
+    """Unique: ``PersonalIdIndex`` holds the rule, keyed by the code's lookup key."""
     name: Mapped[str] = mapped_column(String(200))
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     """The name case-folded in Python, since SQLite's lower() folds ASCII only (Å, Ö)."""
@@ -46,13 +47,34 @@ class Client(Base):
         return value
 
 
+class PersonalIdIndex(Base):
+    """Which client a personal identity code is: the one global rule about clients (a code
+    is one client's), kept in a table of its own, keyed and distributed by the code's
+    lookup key and written in the transaction that registers the client.
+
+    ``lookup`` is ``personal_id_lookup(code)``; no foreign key ties it to ``clients``, as
+    a distributed table keyed otherwise cannot have one."""
+
+    __tablename__ = "personal_id_index"
+
+    lookup: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+def personal_id_lookup(code: str) -> str:
+    """The lookup key of a (checked, normalised) personal identity code: the code itself,
+    as ``clients.personal_id`` holds it. Where the code is stored encrypted, this is the
+    keyed hash the ``clients`` row holds beside it, and nothing else changes."""
+    return code
+
+
 class DigitalProfile(Base):
     """The client's digital equipment and skills at a time; rows are history, newest wins."""
 
     __tablename__ = "client_digital_profiles"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     has_equipment: Mapped[bool] = mapped_column(Boolean)
     has_skills: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -66,8 +88,8 @@ class ContactPerson(Base):
 
     __tablename__ = "contact_persons"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))

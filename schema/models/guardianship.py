@@ -14,9 +14,9 @@ class Guardianship(Base):
 
     __tablename__ = "guardianships"
 
+    ward_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     guardian_personal_id: Mapped[str] = mapped_column(String(11))
-    ward_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
     kind: Mapped[GuardianshipKind] = mapped_column(enum_of(GuardianshipKind))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
