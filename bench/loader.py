@@ -63,7 +63,7 @@ def _load_chunk(
         with conn.cursor() as cursor:
             for table, (names, table_rows) in rows.tables.items():
                 statement = f"COPY {table} ({', '.join(names)}) FROM STDIN"
-                with cursor.copy(statement) as copy:  # type: ignore[arg-type]
+                with cursor.copy(statement) as copy:
                     for row in table_rows:
                         copy.write_row(row)
                 counts[table] += len(table_rows)
@@ -141,10 +141,10 @@ def orphans(url: str) -> list[str]:
                 joined = " AND ".join(f"p.{p} = c.{c}" for c, p in zip(child, parent, strict=True))
                 present = " AND ".join(f"c.{c} IS NOT NULL" for c in child)
                 query = (
-                    f"SELECT count(*) FROM {table.name} c WHERE {present} AND NOT EXISTS "  # noqa: S608
+                    f"SELECT count(*) FROM {table.name} c WHERE {present} AND NOT EXISTS "
                     f"(SELECT 1 FROM {target} p WHERE {joined})"
                 )
-                row = conn.execute(query).fetchone()  # type: ignore[arg-type]
+                row = conn.execute(query).fetchone()
                 if row and row[0]:
                     found.append(f"{table.name} ({', '.join(child)}) -> {target}: {row[0]} rows")
     return found
@@ -154,6 +154,6 @@ def counts(url: str, tables: Sequence[str]) -> dict[str, int]:
     with psycopg.connect(dsn(url)) as conn:
         out = {}
         for table in tables:
-            row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[arg-type]  # noqa: S608
+            row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
             out[table] = int(row[0]) if row else 0
         return out
