@@ -76,14 +76,22 @@ async def _allowed(info: Info, client_id: uuid.UUID, category: str, owner: str |
     return False
 
 
-def guarded(category: str) -> PermissionExtension:
-    class Check(BasePermission):
-        message = "not permitted"
+_CHECKS: dict[str, type[BasePermission]] = {}
 
-        async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+
+def guarded(category: str) -> PermissionExtension:
+    """The permission extension of a field of ``category`` (one permission class a
+    category: strawberry names its schema directive after the class)."""
+    if category not in _CHECKS:
+
+        async def has_permission(self: BasePermission, source: Any, info: Info, **_: Any) -> bool:
             return await _allowed(info, source.client_id, category, getattr(source, "owner", None))
 
-    return PermissionExtension(permissions=[Check()], fail_silently=True)
+        name = "Read" + category.title().replace("_", "")
+        _CHECKS[category] = type(
+            name, (BasePermission,), {"message": "not permitted", "has_permission": has_permission}
+        )
+    return PermissionExtension(permissions=[_CHECKS[category]()], fail_silently=True)
 
 
 async def _redactions(
