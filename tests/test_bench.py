@@ -75,7 +75,8 @@ def test_a_generated_dataset_verifies_and_the_service_answers_the_overview(
     assert client["id"] == cid
     assert client["decisions"]["totalCount"] >= 10
     assert client["plan"]["lifeSituation"]["economy"] is not None
-    assert client["notices"]["edges"] and client["attachments"]["edges"]
+    assert client["notices"]["edges"]
+    assert client["attachments"]["edges"]
     assert statements
 
 
@@ -122,7 +123,8 @@ def test_the_quick_benchmark_runs_every_workload_without_errors(tmp_path: Path):
             assert run["requests"] > 0, (name, c)
     assert workloads["W6"]["verify_events_per_s"] > 0
     assert results["w1_statements"]["count"] > 0
-    assert results["explain"] and all("Execution Time" in p["plan"] for p in results["explain"])
+    assert results["explain"]
+    assert all("Execution Time" in p["plan"] for p in results["explain"])
     assert workloads["B-raw"]["same_answer"]["same_shape"]
     assert results["report"]["errors"] == {}
     assert "targets (issue 8):" in out.stdout

@@ -9,6 +9,7 @@ one with 50, and with 1 notice and 6. ``TODAY`` is the count when the test was w
 since); the benchmark reports the figure (``bench/run.py``, docs/performance.md)."""
 
 import re
+from typing import Any
 
 from bench.capture import statements
 from bench.documents import caseworker_overview
@@ -45,7 +46,7 @@ async def client_with(api: Api, decisions: int, notices: int) -> str:
     return client_id
 
 
-async def counted(api: Api, query: str, client_id: str) -> tuple[int, dict]:
+async def counted(api: Api, query: str, client_id: str) -> tuple[int, dict[str, Any]]:
     await api.ok(PIRKANMAA_WORKER, query, id=client_id)  # warm: caches, organisations
     with statements() as captured:
         data = await api.ok(PIRKANMAA_WORKER, query, id=client_id)
