@@ -56,7 +56,7 @@ async def client_by_personal_id(info: Info, personal_id: str) -> Client | None:
     client, and for callers who may not see personal identity codes."""
     ctx = info.context
     code = service.parse_personal_id(personal_id)
-    key = await ctx.session.scalar(select(ClientRow.id).where(ClientRow.personal_id == code))
+    key = await service.client_id_by_code(ctx.session, code)
     view = None if key is None else await ctx.loaders.client.load(key)
     if view is None or not view.access.visible or not _may_look_up_by_code(view, ctx):
         return None

@@ -4,7 +4,13 @@ from schema.models.access_log import AccessLogEntry
 from schema.models.application import Application, InformationRequest
 from schema.models.attachment import Attachment, Blob
 from schema.models.change import Change, ChangeSequencer
-from schema.models.client import Client, ClientRelationship, ContactPerson, DigitalProfile
+from schema.models.client import (
+    Client,
+    ClientFactChange,
+    ClientRelationship,
+    ContactPerson,
+    DigitalProfile,
+)
 from schema.models.consent import ConsentEvent, ConsentRule, LedgerHead
 from schema.models.decision import CalculationRow, Decision, DecisionAttachment, PaymentCommitment
 from schema.models.guardianship import Guardianship
@@ -29,6 +35,7 @@ __all__ = [
     "Change",
     "ChangeSequencer",
     "Client",
+    "ClientFactChange",
     "ClientRelationship",
     "ConsentEvent",
     "ConsentRule",
