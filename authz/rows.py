@@ -27,7 +27,7 @@ from authz.relation import ClientFacts
 from authz.relation import owns as owns  # the question every ownership asks, writes too
 from ledger.state import Grant, Prohibition, RowRef
 from schema.base import Base
-from schema.enums import AttachmentKind, Authority, DataCategory, OrganisationType, RowType
+from schema.enums import AttachmentKind, Authority, DataCategory, OrganisationType, Role, RowType
 from schema.models import (
     AccessLogEntry,
     Application,
@@ -404,17 +404,23 @@ def _rule_audited(rule: Grant | Prohibition, principal: Principal, facts: Client
     )
 
 
-def _rule_audited_sql(org: str, rule: Any) -> Condition:
+def _rule_audited_sql(org: str, rule: Any, dpo: bool) -> Condition:
     return or_(
         rule.organisation_id == org,
         rule.recorded_by_org == org,
-        _log_names(org, rule.client_id, rule.seq),
+        _log_names(org, rule.client_id, rule.seq) if dpo else false(),
     )
+
+
+def _dpo(principal: Principal) -> bool:
+    """Whether what its organisation's access-log rows name counts (``facts.log_named``
+    and ``facts.audited_ends`` are loaded for a dpo only)."""
+    return Role.dpo in principal.roles
 
 
 def _rule_audited_where(principal: Principal) -> Condition:
     org = _organisation(principal)
-    return false() if org is None else _rule_audited_sql(org, ConsentRule)
+    return false() if org is None else _rule_audited_sql(org, ConsentRule, _dpo(principal))
 
 
 def _event_audited(row: Any, principal: Principal, facts: ClientFacts) -> bool:
@@ -431,15 +437,17 @@ def _event_audited_where(principal: Principal) -> Condition:
     if org is None:
         return false()
     event = ConsentEvent
+    mine = or_(event.actor_org == org, event.party_org == org)
+    if not _dpo(principal):
+        return mine
     ended = aliased(ConsentRule)
     return or_(
-        event.actor_org == org,
-        event.party_org == org,
+        mine,
         _log_names(org, event.client_id, event.seq),
         exists().where(
             ended.client_id == event.client_id,
             ended.ended_seq == event.seq,
-            _rule_audited_sql(org, ended),
+            _rule_audited_sql(org, ended, dpo=True),
         ),
     )
 
