@@ -34,9 +34,11 @@ def environment(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path) ->
 
 def withdraw(settings: Settings, client_id: str, code: str, seq: int) -> None:
     async def go() -> None:
-        async with running(settings) as runtime:
-            async with acting(runtime, principal("client", person=code)) as ctx:
-                await consents.withdraw(ctx, client_id, seq, None, ConsentMethod.ELECTRONIC)
+        async with (
+            running(settings) as runtime,
+            acting(runtime, principal("client", person=code)) as ctx,
+        ):
+            await consents.withdraw(ctx, client_id, seq, None, ConsentMethod.ELECTRONIC)
 
     asyncio.run(go())
 
@@ -170,4 +172,3 @@ def test_the_fold_makes_what_appends_make():
     assert compare(client, changed, found) == [
         Drift(client, 1, "differs", (("purpose", "q", "p"),))
     ]
-
