@@ -211,3 +211,39 @@ async def test_a_dpo_reads_a_ledger_event_whole_though_it_names_evidence(api):
     advisor = (await api.ok(KELA_ADVISOR, LEDGER, id=client_id))["consentLedger"]["edges"]
     [seen] = [e["node"] for e in advisor if e["node"]["seq"] == seq]
     assert (seen["body"], seen["canonical"]) == (None, None)
+
+
+async def test_a_dpo_opens_the_withdrawal_of_a_grant_its_organisation_recorded(api):
+    """Issue 6, item 9: a consent row names the event that ended it. Pirkanmaa's worker
+    recorded a written grant to Kela; the client withdrew it themself (an event neither
+    recorded by Pirkanmaa nor about it): Pirkanmaa's dpo, who sees the grant, opens the
+    withdrawal too. Lappi's dpo sees neither."""
+    pid = personal_id()
+    client_id = await register(api, personalId=pid)
+    form = await upload(api, PIRKANMAA_WORKER, client_id)
+    seq = await grant(
+        api,
+        PIRKANMAA_WORKER,
+        client_id,
+        "kela",
+        ["PLAN"],
+        method="WRITTEN",
+        evidenceAttachmentId=form,
+    )
+    withdrawn = (
+        await api.ok(
+            client_principal(pid),
+            "mutation($c: ID!, $s: Int!) { withdrawConsent(clientId: $c, grantSeq: $s) { seq } }",
+            c=client_id,
+            s=seq,
+        )
+    )["withdrawConsent"]["seq"]
+    events = (await api.ok(principal("dpo", "wc-pirkanmaa"), LEDGER, id=client_id))[
+        "consentLedger"
+    ]["edges"]
+    seen = {e["node"]["seq"]: e["node"] for e in events}
+    assert withdrawn in seen
+    assert seen[withdrawn]["type"] == "WITHDRAW"
+    assert seen[withdrawn]["body"]["grant"] == seq
+    lappi = (await api.ok(principal("dpo", "wc-lappi"), LEDGER, id=client_id))["consentLedger"]
+    assert lappi["edges"] == []
