@@ -17,7 +17,17 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    exists,
+    false,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from authz.basis import Basis
@@ -351,13 +361,15 @@ def _log_audited_where(principal: Principal) -> Condition:
     org = _organisation(principal)
     if org is None:
         return false()
-    related = select(ClientRelationship.client_id).where(ClientRelationship.organisation_id == org)
+    related = exists().where(
+        ClientRelationship.client_id == AccessLogEntry.client_id,
+        ClientRelationship.organisation_id == org,
+    )
     return or_(
         AccessLogEntry.organisation_id == org,
-        and_(
-            AccessLogEntry.basis == Basis.REGISTRATION.value,
-            AccessLogEntry.client_id.in_(related),
-        ),
+        # Registrations are few: read them by their partial index (the predicate a literal,
+        # so that both databases match it) and look each client's relationship up.
+        and_(AccessLogEntry.basis == literal_column(f"'{Basis.REGISTRATION.value}'"), related),
     )
 
 

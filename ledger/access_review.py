@@ -11,9 +11,12 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 
 from schema.enums import AccessAction, ConsentEventType, ConsentMethod, DataCategory
 from schema.enums import RelationshipOrigin as Origin
@@ -68,15 +71,53 @@ def _where(scope: Scope, filters: LogFilter) -> list[ColumnElement[bool]]:
     return [*([] if scope is None else [scope]), *filters.conditions()]
 
 
+def branches(scope: Scope) -> list[ColumnElement[bool]]:
+    """The alternatives of a scope that is a disjunction (a dpo's own rows, or the
+    registrations of its clients, or one client's), each of which an index serves."""
+    if scope is None:
+        return []
+    if isinstance(scope, BooleanClauseList) and scope.operator is operators.or_:
+        return [b for c in scope.clauses if isinstance(c, ColumnElement) for b in branches(c)]
+    return [scope]
+
+
+def page_statement(
+    scope: Scope, filters: LogFilter, *, limit: int, before_id: int | None
+) -> Select[Any]:
+    """The statement of ``page``."""
+    conditions = filters.conditions()
+    if before_id is not None:
+        conditions.append(AccessLogEntry.id < before_id)
+    parts = [
+        select(AccessLogEntry.id)
+        .where(branch, *conditions)
+        .order_by(AccessLogEntry.id.desc())
+        .limit(limit)
+        .subquery()
+        for branch in (branches(scope) or [true()])
+    ]
+    merged = (
+        union(*(select(part.c.id) for part in parts)) if len(parts) > 1 else select(parts[0].c.id)
+    ).subquery()
+    return (
+        select(AccessLogEntry)
+        .where(AccessLogEntry.id.in_(select(merged.c.id)))
+        .order_by(AccessLogEntry.id.desc())
+        .limit(limit)
+    )
+
+
 async def page(
     session: AsyncSession, scope: Scope, filters: LogFilter, *, limit: int, before_id: int | None
 ) -> list[AccessLogEntry]:
-    """Rows newest first (by id: the order they were written), after the cursor's row."""
-    query = select(AccessLogEntry).where(*_where(scope, filters))
-    if before_id is not None:
-        query = query.where(AccessLogEntry.id < before_id)
-    found = await session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(limit))
-    return list(found.all())
+    """Rows newest first (by id: the order they were written), after the cursor's row.
+
+    Each alternative of the scope is its own ``ORDER BY id DESC LIMIT n`` (the
+    organisation's rows by its index, registrations by theirs, a client's by the
+    client's), their ids merged; so a page reads at most n rows of each, whatever the
+    size of the log or how rare the caller's rows are in it."""
+    statement = page_statement(scope, filters, limit=limit, before_id=before_id)
+    return list((await session.scalars(statement)).all())
 
 
 async def count(session: AsyncSession, scope: Scope, filters: LogFilter) -> int:
