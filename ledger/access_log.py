@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schema.enums import AccessAction, DataCategory
 from schema.models import AccessLogEntry
 
-# Rows per statement: 17 parameters a row stays under SQLite's and PostgreSQL's limits.
+# Rows per statement: 18 parameters a row stays under SQLite's and PostgreSQL's limits.
 ROWS_PER_STATEMENT = 1000
 
 
@@ -29,6 +29,8 @@ class AccessRecord:
     policy_rule: str | None
     consent_seq: int | None = None
     prohibition_seq: int | None = None
+    subjects: str | None = None
+    """The policy subjects the caller acted as towards the client, comma-separated."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
         "consent_seq": record.consent_seq,
         "prohibition_seq": record.prohibition_seq,
         "policy_hash": accessor.policy_hash,
+        "subjects": record.subjects,
     }
 
 
