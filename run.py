@@ -59,7 +59,11 @@ def test(args: list[str]) -> None:
     run([python(), "-m", "ruff", "check", "."])
     run([python(), "-m", "ruff", "format", "--check", "."])
     run([python(), "-m", "mypy", "."])
-    run([python(), "-m", "pytest", *args])
+    # The suite runs on every core (pytest-xdist); INFOCAP_TEST_WORKERS=1 runs it in one
+    # process, or names another number of workers.
+    workers = os.environ.get("INFOCAP_TEST_WORKERS", "auto")
+    parallel = [] if workers == "1" else ["-n", workers]
+    run([python(), "-m", "pytest", *parallel, *args])
 
 
 def main() -> None:

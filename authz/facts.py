@@ -3,22 +3,26 @@
 Three small queries per batch, whatever its size: the principal's active guardianships
 over these clients; the organisations with a client relationship with each of them,
 together (one UNION ALL) with the notices linking the principal's organisation to them;
-and the consent state of every one of them (one query on the ledger's projection).
+and the consent state of every one of them (one query on the ledger's projection). For
+a dpo one more: the ledger events its organisation's access-log rows name.
 """
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import Boolean, ColumnElement, String, literal, or_, select, union_all
+from sqlalchemy import Boolean, ColumnElement, String, literal, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz import rows
 from authz.guard import ClientAccess
 from authz.principal import COUNTY_ROLES, Principal
 from authz.relation import ClientFacts, subjects
 from ledger.service import load_states
+from ledger.state import ConsentState, Grant, Prohibition
 from schema.enums import GuardianshipKind, Role
-from schema.models import Client, ClientRelationship, Guardianship, Notice
+from schema.models import AccessLogEntry, Client, ClientRelationship, Guardianship, Notice
 from schema.pii import CLIENT_CODE, Keyring
 
 
@@ -54,6 +58,7 @@ async def load_access(
             kinds.setdefault(ward_id, set()).add(kind)
     relationships, parties = await _relationships_and_notices(session, principal, ids)
     states = await load_states(session, ids)
+    named = await _log_named(session, principal, ids)
     found: dict[uuid.UUID, ClientAccess] = {}
     for client in clients:
         facts = ClientFacts(
@@ -64,9 +69,47 @@ async def load_access(
             guardianships=frozenset(kinds.get(client.id, ())),
             notice_party=client.id in parties,
             relationships=frozenset(relationships.get(client.id, ())),
+            log_named=frozenset(named.get(client.id, ())),
         )
-        found[client.id] = ClientAccess(facts, subjects(principal, facts), states[client.id])
+        state = states[client.id]
+        if Role.dpo in principal.roles:
+            facts = replace(facts, audited_ends=_audited_ends(principal, facts, state))
+        found[client.id] = ClientAccess(facts, subjects(principal, facts), state)
     return found
+
+
+async def _log_named(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, set[int]]:
+    """For a dpo: the ledger seqs its organisation's access-log rows about these clients
+    name (a grant that allowed, a prohibition that blocked): one statement."""
+    org = principal.organisation_id
+    if Role.dpo not in principal.roles or org is None:
+        return {}
+    log = AccessLogEntry
+    granted = select(log.client_id, log.consent_seq.label("seq")).where(
+        log.client_id.in_(ids), log.consent_seq.is_not(None), log.organisation_id == org
+    )
+    blocked = select(log.client_id, log.prohibition_seq.label("seq")).where(
+        log.client_id.in_(ids), log.prohibition_seq.is_not(None), log.organisation_id == org
+    )
+    named: dict[uuid.UUID, set[int]] = {}
+    for client_id, seq in await session.execute(union(granted, blocked)):
+        if seq is not None:
+            named.setdefault(client_id, set()).add(seq)
+    return named
+
+
+def _audited_ends(principal: Principal, facts: ClientFacts, state: ConsentState) -> frozenset[int]:
+    """The events that ended a grant or prohibition the dpo audits (``rows.CONSENT_RULE``):
+    a consent row names the event that ended it."""
+    audited = rows.CONSENT_RULE.audited
+    items: list[Grant | Prohibition] = [*state.grants, *state.prohibitions]
+    return frozenset(
+        item.ended_seq
+        for item in items
+        if item.ended_seq is not None and audited.of(item, principal, facts)
+    )
 
 
 async def _relationships_and_notices(

@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from authz.facts import active_guardianship
 from authz.principal import COUNTY_ROLES, KELA_ROLES, Principal
 from schema.enums import Role
-from schema.models import Client, ClientRelationship, Guardianship, Notice
+from schema.models import Client, ClientRelationship, Guardianship, Notice, PersonalIdIndex
+from schema.models.client import personal_id_lookup
 from schema.pii import Keyring
 
 
@@ -37,7 +38,10 @@ def visible_clients(principal: Principal, today: date, pii: Keyring) -> ColumnEl
             )
         )
     if Role.client in roles and principal.person:
-        clauses.append(Client.personal_id_hash == pii.lookup(principal.person))
+        own = select(PersonalIdIndex.client_id).where(
+            PersonalIdIndex.lookup == personal_id_lookup(principal.person, pii)
+        )
+        clauses.append(Client.id == own.scalar_subquery())
     if Role.guardian in roles and principal.person:
         clauses.append(
             Client.id.in_(

@@ -18,10 +18,13 @@ from graph.context import Clock, utc_now
 from graph.errors import INTERNAL, INTERNAL_MESSAGE, ServiceUnavailable, error_body, unavailable
 from graph.health import healthz, metrics_endpoint, readyz
 from graph.http import BearerAuth, BodyLimit, InfocapGraphQL, body_limit, download
+from graph.ide import PREFIX, asset, page_html
 from graph.observability import metrics
 from graph.observability.middleware import RequestObserver
+from graph.origins import LOCAL_DEVELOPMENT
 from graph.policy_reload import watching
 from graph.runtime import check_ledger_key, running
+from graph.schedule import scheduled
 from graph.schema import build_schema
 from graph.settings import Settings, load_settings
 
@@ -39,7 +42,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, clock=clock, keys=keys) as runtime:
+        async with running(settings, clock=clock, keys=keys) as runtime, scheduled(runtime):
             app.state.runtime = runtime
             metrics.worker_started()
             try:
@@ -55,15 +58,18 @@ def create_app(
     ide = not settings.production
     graphql = InfocapGraphQL(
         schema,
-        graphql_ide="graphiql" if ide else None,
+        graphql_ide=None,  # ours: graph/ide.py, with assets shipped in the package
         allow_queries_via_get=False,
         multipart_uploads_enabled=True,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         allowed_origins=settings.cors_origins,
+        local_origins=settings.demo,
     )
-    ide_html = graphql.graphql_ide_html if ide else None
+    ide_html = page_html() if ide else None
+    ide_routes = [Route(PREFIX + "/{name}", asset, methods=["GET"])] if ide else []
     app = Starlette(
         routes=[
+            *ide_routes,
             Route("/healthz", healthz),
             Route("/health", healthz),  # the older name, kept for existing probes
             Route("/readyz", readyz),
@@ -86,13 +92,16 @@ def app_from_environment() -> Starlette:
 
 
 def cors(settings: Settings) -> list[Middleware]:
-    """Browsers on the configured origins may call the API (bearer tokens, no cookies)."""
-    if not settings.cors_origins:
+    """Browsers on the configured origins may call the API (bearer tokens, no cookies);
+    in demo mode also any local development origin (``http://localhost:<port>``)."""
+    local = LOCAL_DEVELOPMENT.pattern if settings.demo else None
+    if not settings.cors_origins and local is None:
         return []
     return [
         Middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
+            allow_origin_regex=local,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],

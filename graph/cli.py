@@ -1,5 +1,7 @@
 """``infocap``: serve, migrate, check a deployment, export the schema and the settings'
-documentation, import guardianships, check the ledger, show and check the policy.
+documentation, import guardianships, show and check the policy, the ledger and its log
+(verify, export, checkpoint, rebuild, keys, receipts), a witness, and the access log's
+export and summary.
 
 Commands import what they need when they run, so ``infocap --help`` and ``schema
 export`` start without touching a database."""
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from graph import audit_cli, ledger_cli
 from graph.settings import DEMO_ISSUER, Settings, SettingsError, load_settings
 
 DEMO_DIR = Path(".infocap-demo")
@@ -61,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     commands.add_parser("migrate", help="bring the database to the current schema")
+    partition = commands.add_parser(
+        "partition",
+        help="hash-partition every client-owned table by client (PostgreSQL; one transaction)",
+    )
+    partition.add_argument("--partitions", type=int, default=8, help="partitions per table")
 
     schema = commands.add_parser("schema", help="the published GraphQL schema")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True)
@@ -98,9 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="seconds (default: INFOCAP_ATTACHMENT_SWEEP_GRACE)",
     )
-    ledger = commands.add_parser("ledger", help="the consent ledger")
-    ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True)
-    ledger_commands.add_parser("verify", help="recompute every hash and link")
+    ledger = commands.add_parser("ledger", help="the consent ledger and its transparency log")
+    witness = commands.add_parser("witness", help="a witness of the transparency log")
+    ledger_cli.add_commands(ledger, witness)
+    audit = commands.add_parser("audit", help="the access log: export, summary and signals")
+    audit_cli.add_commands(audit)
 
     args = parser.parse_args(argv)
     try:
@@ -114,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from graph.check import check
 
             return check(os.environ)
+        if args.command in ("ledger", "witness"):
+            done = ledger_cli.offline(args)
+            if done is not None:
+                return done
         settings = load_settings(os.environ)
         if args.command == "policy":
             return policy_command(settings, args)
@@ -132,13 +146,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(f"database at the current schema{granted}")
             return 0
+        if args.command == "partition":
+            return partition_command(settings, args.partitions)
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))
         if args.command == "pii":
             return asyncio.run(pii_command(settings, args))
         if args.command == "attachments":
             return asyncio.run(sweep_attachments(settings, args.grace))
-        return asyncio.run(verify_ledger(settings))
+        if args.command == "audit":
+            return audit_cli.run(settings, args)
+        return ledger_cli.run(settings, args)
     except SettingsError as error:
         print(f"infocap: {error}", file=sys.stderr)
         return 2
@@ -205,6 +223,24 @@ async def sweep_attachments(settings: Settings, grace: float | None) -> int:
         f"kept {swept.kept_referenced} referenced and {swept.kept_young} younger than the "
         "grace period"
     )
+    return 0
+
+
+def partition_command(settings: Settings, partitions: int) -> int:
+    """``schema.partitioning`` on the configured database, as its owner."""
+    from schema.db import make_sync_engine
+    from schema.partitioning import partition_by_client
+
+    engine = make_sync_engine(settings.migration_database_url or settings.database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            print("only PostgreSQL partitions tables", file=sys.stderr)
+            return 2
+        with engine.begin() as connection:
+            converted = partition_by_client(connection, partitions)
+    finally:
+        engine.dispose()
+    print(f"{len(converted)} tables partitioned by hash into {partitions}: {', '.join(converted)}")
     return 0
 
 
@@ -345,8 +381,18 @@ def demo_keyring(directory: Path) -> Path:
 
 async def prepare_demo(settings: Settings, address: str) -> Settings:
     """Keys, data and tokens for demo mode; the settings the workers will read."""
-    from graph.demo import DemoClock, DemoKeys, Seeded, exports, seed, system_tokens, tokens
+    from graph.demo import (
+        DEMO_ORIGIN,
+        DemoClock,
+        DemoKeys,
+        Seeded,
+        exports,
+        seed,
+        system_tokens,
+        tokens,
+    )
     from graph.runtime import running
+    from ledger.witnessing import checkpoint_now
 
     keys = DemoKeys.create(DEMO_DIR)
     pii_keys = settings.pii_key_file or demo_keyring(DEMO_DIR)
@@ -357,6 +403,8 @@ async def prepare_demo(settings: Settings, address: str) -> Settings:
         jwt_issuer=DEMO_ISSUER,
         demo=True,
         pii_key_file=pii_keys,
+        ledger_key_file=keys.ledger_key_path,
+        ledger_origin=DEMO_ORIGIN,
     )
     os.environ.update(
         {
@@ -364,12 +412,19 @@ async def prepare_demo(settings: Settings, address: str) -> Settings:
             "INFOCAP_JWKS_FILE": str(keys.jwks_path),
             "INFOCAP_JWT_ISSUER": DEMO_ISSUER,
             "INFOCAP_PII_KEY_FILE": str(pii_keys),
+            "INFOCAP_LEDGER_KEY_FILE": str(keys.ledger_key_path),
+            "INFOCAP_LEDGER_ORIGIN": DEMO_ORIGIN,
         }
     )
     os.environ.pop("INFOCAP_JWKS_URL", None)
     clock = DemoClock()
     async with running(settings, clock=clock) as runtime:
         seeded = await seed(runtime, clock)
+        if runtime.log is not None:  # a checkpoint over the demo ledger: receipts work
+            checkpoint = await checkpoint_now(runtime.sessions, runtime.log, runtime.clock)
+            print(
+                f"\nledger checkpoint {checkpoint.tree_size}, verifier key {runtime.log.verifier}"
+            )
     record = DEMO_DIR / "seeded.json"
     if seeded is not None:
         record.write_text(json.dumps(asdict(seeded)))
@@ -412,23 +467,6 @@ async def import_guardianships(settings: Settings, path: Path) -> int:
         print("nothing imported", file=sys.stderr)
         return 1
     print(f"{report.added} guardianships added, {report.already_known} already known")
-    return 0
-
-
-async def verify_ledger(settings: Settings) -> int:
-    from graph.runtime import running
-    from ledger.verify import verify_database
-
-    async with running(settings) as runtime, runtime.sessions() as session:
-        found = await verify_database(session)
-    broken = found.broken
-    if broken is not None:
-        print(
-            f"ledger broken at client {broken.client} seq {broken.seq}: {broken.problem}",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"ledger verified: {found.events} events in {found.chains} chains")
     return 0
 
 

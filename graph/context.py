@@ -22,6 +22,7 @@ from graph.organisations import Organisations
 from graph.rate_limits import RateLimiter
 from graph.settings import Settings
 from ledger.access_log import Accessor
+from ledger.checkpoints import LogConfig
 from schema.pii import DEVELOPMENT, Keyring
 
 Clock = Callable[[], datetime]
@@ -47,6 +48,8 @@ class Runtime:
     pii: Keyring = DEVELOPMENT
     """Encrypts and hashes personal identity codes (``schema/pii.py``)."""
     clock: Clock = utc_now
+    log: LogConfig | None = None
+    """The transparency log's identity and witnesses, when configured."""
     errors: Counter[str] = field(default_factory=Counter)
     """Errors answered, by code: GraphQL's and the HTTP edge's (for an exporter)."""
 

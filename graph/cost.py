@@ -23,7 +23,7 @@ from graph.documents import Field, Operation
 from graph.pagination import DEFAULT_PAGE, MAX_PAGE
 
 LIST_FACTOR = 10
-LIST_SIZES = {"Query.organisations": 25}
+LIST_SIZES = {"Query.organisations": 25, "Query.enumLabels": 150}
 
 
 def estimate(operation: Operation) -> int:

@@ -33,6 +33,7 @@ from graph.errors import (
     unavailable,
 )
 from graph.observability.requests import SCOPE_KEY
+from graph.origins import is_local_development
 from graph.services.attachments import readable
 from graph.unit_of_work import finish
 from graph.websocket import Connection, LiveHandler
@@ -180,9 +181,19 @@ def body_limit(scope: Scope) -> int:
 class InfocapGraphQL(GraphQL[Context | Connection, None]):
     """Strawberry's view, with bodies decoded by ``graph.body`` and every malformed
     request answered as a GraphQL-shaped 400 ``BAD_USER_INPUT``; WebSockets speak
-    graphql-transport-ws through ``LiveHandler``."""
+    graphql-transport-ws through ``LiveHandler``. With ``local_origins`` (demo mode), pages
+    on local development origins may open WebSockets too (``graph/origins.py``)."""
 
     graphql_transport_ws_handler_class = LiveHandler  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, local_origins: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.local_origins = local_origins
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        if self.local_origins and is_local_development(origin):
+            return True
+        return super().is_websocket_origin_allowed(request, origin)
 
     async def get_context(self, request: Any, response: Any) -> Context | Connection:
         if isinstance(request, WebSocket):

@@ -36,6 +36,7 @@ LIST_ITEMS = 100
 # Characters of a string; for lists the items (below). Keep docs/front-end.md in step.
 CHARACTERS: Mapping[str, int] = {
     "Query.clientByPersonalId(personalId)": 32,
+    "Query.clientForSubjectAccess(personalId)": 32,
     "Query.clients(search)": 200,
     "RegisterClientInput.personalId": 32,
     "RegisterClientInput.name": 200,
@@ -73,11 +74,11 @@ CHARACTERS: Mapping[str, int] = {
     "Mutation.moveNotice(note)": 4_000,
     "ConsentGrantInput.purpose": 1_000,
     "Mutation.withdrawConsent(reason)": 1_000,
-    "ProhibitionInput.rowType": 40,
     "Mutation.recordInformed(textVersion)": 200,
     "Mutation.recordInformed(channel)": 200,
 }
 ITEMS: Mapping[str, int] = {
+    "Query.enumLabels(enums)": 100,
     "Query.noticeInbox(status)": 10,
     "Query.noticeInbox(type)": 20,
     "PlanInput.goals": 50,

@@ -7,9 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio.to_thread
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from authz.active_policy import ActivePolicy, PolicyRefused
 from authz.authn import Authenticator, JwksFile, JwksUrl, KeySource, NoKeys
@@ -20,6 +18,7 @@ from graph.observability.metrics import count_token_refusal, track_pool
 from graph.organisations import load_organisations
 from graph.rate_limits import RateLimiter
 from graph.settings import DEMO_KID_PREFIX, Settings, SettingsError
+from ledger.checkpoints import LogConfig, read_private_key
 from schema.db import is_sqlite, make_engine, make_sessions, migrate
 from schema.pii import DEVELOPMENT, Keyring, KeyringError, read_keyring
 
@@ -34,14 +33,24 @@ def key_source(settings: Settings) -> KeySource:
     return NoKeys()
 
 
-def check_ledger_key(path: Path) -> None:
-    """Refuse a ledger key that is not an Ed25519 private key in PEM."""
+def check_ledger_key(path: Path) -> Ed25519PrivateKey:
+    """The ledger key: an Ed25519 private key in PEM, or a refusal that names the setting."""
     try:
-        key = load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
-        raise SettingsError(f"INFOCAP_LEDGER_KEY_FILE is no readable PEM key: {error}") from error
-    if not isinstance(key, Ed25519PrivateKey):
-        raise SettingsError("INFOCAP_LEDGER_KEY_FILE must hold an Ed25519 private key")
+        return read_private_key(path)
+    except ValueError as error:
+        raise SettingsError(f"INFOCAP_LEDGER_KEY_FILE: {error}") from error
+
+
+def log_config(settings: Settings) -> LogConfig | None:
+    """Who the log is and whom it asks to cosign; ``None`` without a key and an origin
+    (development: the log integrates nothing and signs nothing)."""
+    if settings.ledger_key_file is None or settings.ledger_origin is None:
+        return None
+    witnesses = settings.witnesses
+    quorum = len(witnesses) if settings.witness_quorum is None else settings.witness_quorum
+    return LogConfig(
+        settings.ledger_origin, check_ledger_key(settings.ledger_key_file), witnesses, quorum
+    )
 
 
 def pii_keyring(settings: Settings) -> Keyring:
@@ -112,6 +121,7 @@ async def running(
             limiter=RateLimiter(settings),
             pii=keyring,
             clock=clock,
+            log=log_config(settings),
         )
     finally:
         await engine.dispose()

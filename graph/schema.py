@@ -23,12 +23,24 @@ from strawberry.utils.logging import StrawberryLogger
 
 import graph.types.enums  # noqa: F401  (registers the enums)
 from graph.context import Context
+from graph.descriptions import describe
 from graph.errors import INTERNAL, OperationTimeout, QueryTooComplex, code_of, shape
 from graph.extensions import Admission, ErrorShaping, UnitOfWork
 from graph.observability.extension import Observe
 from graph.observability.requests import note_outcome
 from graph.per_event import EventExecutor
-from graph.resolvers import changes, clients, consents, live, notices, policy, records
+from graph.resolvers import (
+    audit,
+    changes,
+    clients,
+    consents,
+    labels,
+    ledger,
+    live,
+    notices,
+    policy,
+    records,
+)
 from graph.settings import Settings
 from graph.unit_of_work import finish
 
@@ -45,7 +57,25 @@ class Query:
     notice_inbox = strawberry.field(resolver=notices.notice_inbox)
     notice = strawberry.field(resolver=notices.notice)
     consent_ledger = strawberry.field(resolver=consents.consent_ledger)
+    access_log = strawberry.field(resolver=audit.access_log)
+    access_summary = strawberry.field(resolver=audit.access_summary)
+    explain_access = strawberry.field(resolver=audit.explain_access)
+    explain_access_log_entry = strawberry.field(resolver=audit.explain_access_log_entry)
+    client_for_subject_access = strawberry.field(resolver=audit.client_for_subject_access)
     changes = strawberry.field(resolver=changes.changes)
+    ledger_checkpoint = strawberry.field(resolver=ledger.ledger_checkpoint)
+    ledger_consistency_proof = strawberry.field(resolver=ledger.ledger_consistency_proof)
+    ledger_inclusion_proof = strawberry.field(resolver=ledger.ledger_inclusion_proof)
+    ledger_public_key = strawberry.field(resolver=ledger.ledger_public_key)
+    ledger_public_key_pem = strawberry.field(resolver=ledger.ledger_public_key_pem)
+    consent_receipt = strawberry.field(resolver=ledger.consent_receipt)
+    verify_ledger = strawberry.field(resolver=ledger.verify_ledger)
+    enum_labels = strawberry.field(
+        resolver=labels.enum_labels,
+        description="The Finnish and Swedish labels of the API's enum values (notice types, "
+        "statuses, outcomes, categories, redaction reasons, roles, …), for UIs to show. The "
+        "same for every caller; cache them per release.",
+    )
 
 
 @strawberry.type
@@ -67,6 +97,7 @@ class Mutation:
     prohibit_disclosure = strawberry.mutation(resolver=consents.prohibit_disclosure)
     lift_prohibition = strawberry.mutation(resolver=consents.lift_prohibition)
     record_informed = strawberry.mutation(resolver=consents.record_informed)
+    create_checkpoint = strawberry.mutation(resolver=ledger.create_checkpoint)
     reload_policy = strawberry.mutation(
         resolver=policy.reload_policy_file,
         description="Reload the policy file (a dpo of Kela). See docs/access.md.",
@@ -191,7 +222,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if settings.production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return InfocapSchema(
+    schema = InfocapSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -200,6 +231,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         execution_context_class=with_deadline(settings.operation_timeout),
         max_query_length=settings.max_query_length,
     )
+    describe(schema._schema)
+    return schema
 
 
 def print_sdl() -> str:

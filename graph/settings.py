@@ -8,6 +8,7 @@ To add a setting, add one field with ``setting(...)``; cross-field rules (what
 production refuses) stay in ``enforce_safe``.
 """
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 
 from authz.authn import ASYMMETRIC_ALGORITHMS
 from authz.policy import DEFAULT_MODEL, DEFAULT_POLICY
+from ledger.checkpoints import Witness
+from ledger.note import COSIGNATURE_V1, NoteError, check_origin, parse_verifier_key
 from schema.db import role_of
 
 DEMO_ISSUER = "infocap-demo"
@@ -22,6 +25,7 @@ DEMO_KID_PREFIX = "infocap-demo-"
 DEFAULT_DATABASE_URL = "sqlite:///./infocap.db"
 MIB = 1024 * 1024
 PREFIX = "INFOCAP_"
+DEFAULT_CHECKPOINT_INTERVAL = 3600
 
 
 class SettingsError(ValueError):
@@ -48,6 +52,54 @@ def positive(value: str, name: str) -> int:
     if number <= 0:
         raise SettingsError(f"{name} must be positive")
     return number
+
+
+def origin(value: str, name: str) -> str:
+    try:
+        return check_origin(value)
+    except NoteError as error:
+        raise SettingsError(
+            f"{name} is a schema-less URL without spaces or '+', e.g. infocap.example.fi/consent"
+        ) from error
+
+
+def whole_number(value: str, name: str) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise SettingsError(f"{name} is a whole number")
+    return int(value)
+
+
+def whole_seconds(value: str, name: str) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise SettingsError(f"{name} is a whole number of seconds (0: none)")
+    return int(value)
+
+
+def witness_list(value: str, name: str) -> tuple[Witness, ...]:
+    """``[{"url": base URL, "key": the witness's verifier key}, …]``."""
+    wrong = SettingsError(
+        f'{name} is a JSON list of {{"url": "https://…", "key": "<name>+<id>+<key>"}}'
+    )
+    try:
+        items = json.loads(value)
+    except ValueError as error:
+        raise wrong from error
+    if not isinstance(items, list):
+        raise wrong
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) != {"url", "key"}:
+            raise wrong
+        url, key = item["url"], item["key"]
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise SettingsError(f"{name}: not an http(s) URL: {url!r}")
+        try:
+            out.append(Witness(url, parse_verifier_key(str(key), COSIGNATURE_V1)))
+        except NoteError as error:
+            raise SettingsError(f"{name}: {key!r}: {error}") from error
+    if len({w.key.ident for w in out}) != len(out):
+        raise SettingsError(f"{name} names one witness twice")
+    return tuple(out)
 
 
 def positive_seconds(value: str, name: str) -> float:
@@ -140,6 +192,8 @@ LIMITS = "Limits"
 POLICY = "Policy"
 LEDGER = "Ledger"
 OBSERVABILITY = "Observability"
+AUDIT = "Audit"
+PERSONAL_DATA = "Personal data"
 
 
 @dataclass(frozen=True)
@@ -258,9 +312,10 @@ class Settings:
     cors_origins: tuple[str, ...] = setting(
         (),
         "CORS_ORIGINS",
-        "comma-separated browser origins allowed to call the API (`GET`, `POST`, `OPTIONS`; "
-        "headers `Authorization`, `Content-Type`, `X-Request-ID`, and `X-Request-ID` readable "
-        "in answers; no cookies; preflights cached 600 s)",
+        "comma-separated browser origins allowed to call the API, over HTTP and WebSocket "
+        "(`GET`, `POST`, `OPTIONS`; headers `Authorization`, `Content-Type`, `X-Request-ID`, "
+        "and `X-Request-ID` readable in answers; no cookies; preflights cached 600 s). Demo "
+        "mode also allows any `http://localhost:<port>` and `http://127.0.0.1:<port>`",
         group=SERVICE,
         parse=comma_list,
     )
@@ -388,6 +443,55 @@ class Settings:
         group=LEDGER,
         parse=path,
     )
+    ledger_origin: str | None = setting(
+        None,
+        "LEDGER_ORIGIN",
+        "the log's origin, the first line of every checkpoint: a schema-less URL without "
+        "spaces or `+`, e.g. `infocap.example.fi/consent`. Production refuses to start "
+        "without it.",
+        group=LEDGER,
+        parse=origin,
+    )
+    checkpoint_interval: int = setting(
+        DEFAULT_CHECKPOINT_INTERVAL,
+        "CHECKPOINT_INTERVAL",
+        "seconds between the checkpoints the running service makes on its own; `0`: none",
+        group=LEDGER,
+        parse=whole_seconds,
+    )
+    witnesses: tuple[Witness, ...] = setting(
+        (),
+        "WITNESSES",
+        'a JSON list of `{"url": base URL, "key": the witness\'s verifier key}`: the witnesses '
+        "asked to cosign every checkpoint (C2SP tlog-witness; `/add-checkpoint` is appended)",
+        group=LEDGER,
+        parse=witness_list,
+        shown_default="none",
+    )
+    witness_quorum: int | None = setting(
+        None,
+        "WITNESS_QUORUM",
+        "how many witnesses must cosign for a checkpoint to count as witnessed",
+        group=LEDGER,
+        parse=whole_number,
+        shown_default="all",
+    )
+    audit_burst_denials: int = setting(
+        20,
+        "AUDIT_BURST_DENIALS",
+        "a burst of denials, as the access-log review signals it: at least this many denials "
+        "by one subject within `INFOCAP_AUDIT_BURST_SECONDS` (a denial: a request refused "
+        "something about one client)",
+        group=AUDIT,
+        parse=positive,
+    )
+    audit_burst_seconds: int = setting(
+        300,
+        "AUDIT_BURST_SECONDS",
+        "the window of a burst of denials, in seconds",
+        group=AUDIT,
+        parse=positive,
+    )
     pii_key_file: Path | None = setting(
         None,
         "PII_KEY_FILE",
@@ -395,9 +499,8 @@ class Settings:
         "one current) and hashes them for lookup (HMAC-SHA-256): JSON, see docs/security.md. "
         "`infocap pii keygen FILE` makes one. Required in production; a development run "
         "without it uses a published development key and says so.",
-        group=LEDGER,
+        group=PERSONAL_DATA,
         parse=path,
-        secret=False,
     )
     log_level: str = setting(
         "info",
@@ -452,6 +555,11 @@ def enforce_safe(settings: Settings) -> None:
     """Refuse what must not run: production without its secrets, or with demo ones."""
     if settings.jwks_url and settings.jwks_file:
         raise SettingsError("set INFOCAP_JWKS_URL or INFOCAP_JWKS_FILE, not both")
+    if settings.witness_quorum is not None and settings.witness_quorum > len(settings.witnesses):
+        raise SettingsError(
+            f"INFOCAP_WITNESS_QUORUM is {settings.witness_quorum}, but "
+            f"{len(settings.witnesses)} witness(es) are configured in INFOCAP_WITNESSES"
+        )
     if not settings.production:
         return
     missing = []
@@ -461,6 +569,8 @@ def enforce_safe(settings: Settings) -> None:
         missing.append("INFOCAP_JWT_ISSUER")
     if not settings.ledger_key_file:
         missing.append("INFOCAP_LEDGER_KEY_FILE")
+    if not settings.ledger_origin:
+        missing.append("INFOCAP_LEDGER_ORIGIN")
     if not settings.pii_key_file:
         missing.append("INFOCAP_PII_KEY_FILE")
     if missing:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schema.enums import AccessAction, DataCategory
 from schema.models import AccessLogEntry
 
-# Rows per statement: 17 parameters a row stays under SQLite's and PostgreSQL's limits.
+# Rows per statement: 18 parameters a row stays under SQLite's and PostgreSQL's limits.
 ROWS_PER_STATEMENT = 1000
 
 
@@ -29,6 +29,8 @@ class AccessRecord:
     policy_rule: str | None
     consent_seq: int | None = None
     prohibition_seq: int | None = None
+    subjects: str | None = None
+    """The policy subjects the caller acted as towards the client, comma-separated."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,14 @@ def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
         "consent_seq": record.consent_seq,
         "prohibition_seq": record.prohibition_seq,
         "policy_hash": accessor.policy_hash,
+        "subjects": record.subjects,
     }
+
+
+# SQLite has no sequence: the statement numbers its rows after the highest id, which
+# the key's index (id first) finds at once. One writer at a time holds SQLite's write
+# lock, so the ids stay unique and increasing as PostgreSQL's sequence keeps them.
+_LAST_ID = select(func.coalesce(func.max(AccessLogEntry.id), 0)).scalar_subquery()
 
 
 async def write(
@@ -72,10 +81,12 @@ async def write(
 ) -> None:
     """Insert the request's rows as one multi-row INSERT (split only past 1000 rows)."""
     rows = [_row(accessor, record) for record in records]
+    numbered = session.get_bind().dialect.name == "sqlite"
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        await session.execute(
-            insert(AccessLogEntry).values(rows[start : start + ROWS_PER_STATEMENT])
-        )
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        if numbered:
+            chunk = [row | {"id": _LAST_ID + n} for n, row in enumerate(chunk, start=1)]
+        await session.execute(insert(AccessLogEntry).values(chunk))
 
 
 async def entries(

@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
+NOT_CANONICAL = "the event's text is not its canonical bytes"
+BROKEN_LINK = "prev does not match the previous event's hash"
+ENVELOPE = frozenset({"client", "seq", "type", "at", "actor", "grantor", "body", "prev"})
 
 
 def canonical(value: Any) -> bytes:
@@ -99,7 +102,7 @@ class ChainVerifier:
         if not isinstance(seq, int) or seq != self._seq:
             return Break(client, self._seq, f"expected seq {self._seq}, found {seq!r}")
         if event.get("prev") != self._prev:
-            return Break(client, seq, "prev does not match the previous event's hash")
+            return Break(client, seq, BROKEN_LINK)
         try:
             recomputed = event_hash(event)
         except (TypeError, ValueError) as error:
@@ -118,6 +121,33 @@ def verify_chain(events: Iterable[Mapping[str, Any]]) -> Break | None:
         found = verifier.feed(event)
         if found is not None:
             return found
+    return None
+
+
+def text_problem(text: str, *, client: str, seq: int, hash_: str, prev: str) -> str | None:
+    """What is wrong with an event's stored text, decoded and re-encoded in full: it must
+    be the canonical bytes of an envelope whose client, seq and prev are those given, and
+    hash to ``hash_``. ``None`` when it holds."""
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return "the event's text is not JSON"
+    if not isinstance(event, dict) or set(event) != ENVELOPE:
+        return "the event's text is not an event envelope"
+    try:
+        data = canonical(event)
+    except (TypeError, ValueError) as error:
+        return f"event cannot be hashed: {error}"
+    if sha256_hex(data) != hash_:
+        return "hash does not match the event's canonical bytes"
+    if event["client"] != client:
+        return "the event's text names another client"
+    if event["seq"] != seq:
+        return "the event's text has another seq"
+    if event["prev"] != prev:
+        return BROKEN_LINK
+    if data != text.encode():
+        return NOT_CANONICAL
     return None
 
 

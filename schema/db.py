@@ -51,9 +51,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool = True) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -93,11 +93,19 @@ def make_engine(
     )
 
 
-def make_sync_engine(url: str) -> Engine:
+def make_sync_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+    """``foreign_keys=False``: SQLite does not enforce them (a migration that rebuilds a
+    table other tables refer to; ``check_foreign_keys`` afterwards)."""
     target = sync_url(url)
     engine = create_engine(target, hide_parameters=True)
     if target.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(
+            engine,
+            "connect",
+            lambda connection, record: _sqlite_pragmas(
+                connection, record, foreign_keys=foreign_keys
+            ),
+        )
     return engine
 
 
@@ -153,11 +161,32 @@ class SerialSession(AsyncSession):
     close = _one_at_a_time(AsyncSession.close)
 
 
+def check_foreign_keys(connection: Connection) -> None:
+    """SQLite: refuse to finish a migration that left a row referring to nothing."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.execute(text("PRAGMA foreign_key_check")).all()
+    if broken:
+        table, _rowid, parent, _fk = broken[0]
+        raise RuntimeError(
+            f"the migration left {len(broken)} broken foreign key(s), e.g. {table} → {parent}"
+        )
+
+
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False, autoflush=False)
 
 
-APPEND_ONLY_TABLES = ("consent_events", "access_log", "policy_changes")
+APPEND_ONLY_TABLES = (
+    "consent_events",
+    "access_log",
+    "policy_changes",
+    "client_fact_changes",
+    "ledger_log",
+    "ledger_log_nodes",
+    "ledger_checkpoints",
+    "ledger_cosignatures",
+)
 
 
 def migrate(
@@ -172,34 +201,22 @@ def migrate(
     On PostgreSQL, ``app_role`` names the role the service connects as when it is not the
     owner that migrates: it is granted what the service needs and no more, so it can
     never UPDATE, DELETE or TRUNCATE the append-only tables. ``keyring`` encrypts the
-    personal identity codes a migration moves out of the clear (0010)."""
+    personal identity codes a migration moves out of the clear (0009)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    engine = make_sync_engine(url)
+    # SQLite rebuilds a table to change its keys: foreign keys are checked once, after.
+    engine = make_sync_engine(url, foreign_keys=False)
     try:
-        with engine.connect() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            if sqlite:
-                # A table SQLite rebuilds is referred to by other tables' rows meanwhile:
-                # foreign keys are checked once, after, instead (alembic's batch mode).
-                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-                connection.commit()
-            with connection.begin():
-                config.attributes["connection"] = connection
-                config.attributes["pii_keyring"] = keyring
-                command.upgrade(config, revision)
-                if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
-                    if broken is not None:
-                        raise RuntimeError(f"a migration broke a foreign key: {tuple(broken)}")
-                if app_role is not None and not sqlite:
-                    grant_app_role(connection, app_role)
-            if sqlite:
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                connection.commit()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            config.attributes["pii_keyring"] = keyring
+            command.upgrade(config, revision)
+            check_foreign_keys(connection)
+            if app_role is not None and connection.dialect.name == "postgresql":
+                grant_app_role(connection, app_role)
     finally:
         engine.dispose()
 

@@ -3,7 +3,17 @@
 Each test gets a fresh database copied from a template migrated once per run (a file
 copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for PostgreSQL). Set
 ``INFOCAP_TEST_DATABASES=sqlite`` to run on SQLite alone while developing; the full
-run (``.ci/run``) always runs both.
+run (``.ci/run``) runs every kind.
+
+A third kind, ``postgresql-partitioned``, is PostgreSQL with every client-owned table
+hash-partitioned by client (``schema.partitioning``, ``INFOCAP_TEST_PARTITIONS``
+partitions, 4 by default): the key rules Citus needs, enforced by PostgreSQL itself.
+It is run by default on the storage layer's tests (``PARTITIONED_SCOPE``: the schema, the
+ledger, the deployment scripts, the change feed, the global rules, the CLI, and the
+writes and reads of every kind of client-owned row);
+``INFOCAP_TEST_PARTITIONED=all`` runs every storage test on it (the whole suite on a
+partitioned database: ``INFOCAP_TEST_DATABASES=postgresql-partitioned
+INFOCAP_TEST_PARTITIONED=all``), which takes about seven minutes on two cores.
 """
 
 import os
@@ -19,15 +29,62 @@ from starlette.applications import Starlette
 
 from graph.app import create_app
 from graph.settings import Settings
-from schema.db import migrate
+from schema.db import make_sync_engine, migrate
+from schema.partitioning import partition_by_client
 from schema.pii import new_keyring, write_keyring
 from tests.pgserver import PostgresServer, postgres_server
 from tests.support import AUDIENCE, ISSUER, Api, Clock, Http, Keys
 
 DATABASES = [
-    d for d in os.environ.get("INFOCAP_TEST_DATABASES", "sqlite,postgresql").split(",") if d
+    d
+    for d in os.environ.get(
+        "INFOCAP_TEST_DATABASES", "sqlite,postgresql,postgresql-partitioned"
+    ).split(",")
+    if d
 ]
+POSTGRES_KINDS = [d for d in DATABASES if d.startswith("postgresql")]
 TEMPLATE = "infocap_template"
+PARTITIONED = "postgresql-partitioned"
+PARTITIONED_TEMPLATE = "infocap_template_partitioned"
+PARTITIONS = int(os.environ.get("INFOCAP_TEST_PARTITIONS", "4"))
+PARTITIONED_EVERYWHERE = os.environ.get("INFOCAP_TEST_PARTITIONED", "storage") == "all"
+PARTITIONED_SCOPE = (
+    "tests/schema/",
+    "tests/ledger/",
+    "tests/deploy/",
+    "tests/graph/test_changes",
+    "tests/graph/test_global_rules.py",
+    "tests/graph/test_cli.py",
+    # the writes of every kind of client-owned row, and their reads
+    "tests/graph/test_registration.py",
+    "tests/graph/test_clients.py",
+    "tests/graph/test_decisions.py",
+    "tests/graph/test_notices.py",
+    "tests/graph/test_applications.py",
+    "tests/graph/test_attachments.py",
+    "tests/graph/test_plans.py",
+    "tests/graph/test_consents.py",
+    "tests/graph/test_access_log.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Outside ``PARTITIONED_SCOPE``, leave out the partitioned kind unless asked for all."""
+    if PARTITIONED_EVERYWHERE:
+        return
+    root = config.rootpath
+    kept, left = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        kinds = [] if params is None else list(params.params.values())
+        where = item.path.relative_to(root).as_posix()
+        if any(k == PARTITIONED for k in kinds) and not where.startswith(PARTITIONED_SCOPE):
+            left.append(item)
+        else:
+            kept.append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +94,20 @@ def pg() -> Iterator[PostgresServer]:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
         migrate(server.url(TEMPLATE))
         yield server
+
+
+@pytest.fixture(scope="session")
+def pg_partitioned(pg: PostgresServer) -> PostgresServer:
+    """The server, with a second template: the migrated one, hash-partitioned by client."""
+    with psycopg.connect(pg.url().replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {PARTITIONED_TEMPLATE} TEMPLATE {TEMPLATE}")
+    engine = make_sync_engine(pg.url(PARTITIONED_TEMPLATE))
+    try:
+        with engine.begin() as connection:
+            partition_by_client(connection, PARTITIONS)
+    finally:
+        engine.dispose()
+    return pg
 
 
 @pytest.fixture(scope="session")
@@ -54,23 +125,40 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    yield from _pg_database(request.getfixturevalue("pg"))
+    yield from _pg_kind(request, request.param)
+
+
+@pytest.fixture(params=list[str | None](POSTGRES_KINDS) or [None])
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database (of each PostgreSQL kind run), for what only
+    PostgreSQL can show (several transactions open at once, several processes); skipped
+    when PostgreSQL is not run."""
+    if request.param is None:
+        pytest.skip("PostgreSQL is not among INFOCAP_TEST_DATABASES")
+    yield from _pg_kind(request, request.param)
 
 
 @pytest.fixture
-def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database, for what only PostgreSQL can show (several
-    transactions open at once, several processes); skipped when PostgreSQL is not run."""
-    if "postgresql" not in DATABASES:
+def partitioned_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database of the ``postgresql-partitioned`` kind, whichever PostgreSQL kind
+    is run (for what only partitions show: pruning); skipped without PostgreSQL."""
+    if not POSTGRES_KINDS:
         pytest.skip("PostgreSQL is not among INFOCAP_TEST_DATABASES")
-    yield from _pg_database(request.getfixturevalue("pg"))
+    yield from _pg_kind(request, PARTITIONED)
 
 
-def _pg_database(server: PostgresServer) -> Iterator[str]:
+def _pg_kind(request: pytest.FixtureRequest, kind: str) -> Iterator[str]:
+    if kind == PARTITIONED:
+        yield from _pg_database(request.getfixturevalue("pg_partitioned"), PARTITIONED_TEMPLATE)
+    else:
+        yield from _pg_database(request.getfixturevalue("pg"), TEMPLATE)
+
+
+def _pg_database(server: PostgresServer, template: str) -> Iterator[str]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = server.url().replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     yield server.url(name)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

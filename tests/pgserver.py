@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 
@@ -56,11 +56,19 @@ def _run_as() -> str | None:
 
 
 class PostgresServer:
-    def __init__(self, root: Path, port: int, bindir: Path, user: str | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        port: int,
+        bindir: Path,
+        user: str | None,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
         self.root = root
         self.port = port
         self.bindir = bindir
         self.user = user
+        self.settings = dict(settings or {})
         self.process: subprocess.Popen[bytes] | None = None
 
     def url(self, database: str = "postgres") -> str:
@@ -88,6 +96,7 @@ class PostgresServer:
                 "full_page_writes=off",
                 "-c",
                 "max_connections=200",
+                *(f"-c{name}={value}" for name, value in self.settings.items()),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -142,7 +151,9 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(settings: Mapping[str, str] | None = None) -> Iterator[PostgresServer]:
+    """A server for the time of the block; ``settings`` are more ``-c name=value`` (the
+    benchmark's memory settings)."""
     bindir = find_bindir()
     user = _run_as()
     root = Path(tempfile.mkdtemp(prefix="infocap-pg-"))
@@ -170,7 +181,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         user=user,
         cwd=root,
     )
-    server = PostgresServer(root, _free_port(), bindir, user)
+    server = PostgresServer(root, _free_port(), bindir, user, dict(settings or {}))
     try:
         server.start()
         yield server

@@ -1,5 +1,7 @@
-"""Demo mode's signing key, its JWKS, and a ready token per role. Demo keys carry the
-``infocap-demo-`` kid prefix, which the service refuses outside demo mode."""
+"""Demo mode's signing key, its JWKS, and a ready token per role; and the ledger's log
+key and origin. Demo token keys carry the ``infocap-demo-`` kid prefix, which the
+service refuses outside demo mode. The log key is kept from one demo run to the next, so
+the checkpoints of an existing demo database stay verifiable."""
 
 import json
 import time
@@ -10,12 +12,13 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from graph.demo.seed import Seeded
 from graph.settings import DEMO_ISSUER, DEMO_KID_PREFIX, Settings
 
 TOKEN_HOURS = 12
+DEMO_ORIGIN = "demo.infocap.invalid/consent"
 
 
 @dataclass
@@ -25,6 +28,7 @@ class DemoKeys:
     key: ec.EllipticCurvePrivateKey
     kid: str
     jwks_path: Path
+    ledger_key_path: Path
 
     @classmethod
     def create(cls, directory: Path) -> "DemoKeys":
@@ -36,14 +40,11 @@ class DemoKeys:
         jwks_path.write_text(
             json.dumps({"keys": [public | {"kid": kid, "alg": "ES256", "use": "sig"}]})
         )
-        (directory / "signing-key.pem").write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        return cls(key, kid, jwks_path)
+        (directory / "signing-key.pem").write_bytes(_pem(key))
+        ledger_key_path = directory / "ledger-key.pem"
+        if not ledger_key_path.exists():
+            ledger_key_path.write_bytes(_pem(ed25519.Ed25519PrivateKey.generate()))
+        return cls(key, kid, jwks_path, ledger_key_path)
 
     def token(self, roles: list[str], audience: str, **claims: Any) -> str:
         now = int(time.time())
@@ -55,6 +56,14 @@ class DemoKeys:
             "roles": roles,
         }
         return jwt.encode(body | claims, self.key, algorithm="ES256", headers={"kid": self.kid})
+
+
+def _pem(key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 # role, organisation, name: the staff a demo token is made for.

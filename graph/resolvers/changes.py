@@ -13,9 +13,9 @@ from graph.pagination import decode_cursor, encode_cursor, page_args
 from graph.services import changes as service
 from graph.types.application import Application
 from graph.types.attachment import Attachment
-from graph.types.change import Change
+from graph.types.change import Change, ChangeConnection
 from graph.types.client import Client
-from graph.types.connection import Connection, Edge, PageInfo
+from graph.types.connection import Edge, PageInfo
 from graph.types.consent import ConsentEvent
 from graph.types.decision import Decision
 from graph.types.guarding import shown
@@ -42,7 +42,7 @@ def decode(cursor: str | None) -> int:
 
 async def changes(
     info: Info, since: str | None = None, first: int | None = None
-) -> Connection[Change]:
+) -> ChangeConnection:
     """Everything the caller may see that changed after ``since`` (an ``endCursor`` of
     this feed; none for the beginning), oldest change first, at most ``first`` (default
     20, at most 100) items. Keep ``pageInfo.endCursor`` and pass it as ``since`` next
@@ -61,7 +61,7 @@ async def changes(
         if entity is None:
             continue
         edges.append(Edge(cursor=encode(int(row.position or 0)), node=_change(row, entity)))
-    return Connection(
+    return ChangeConnection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=found.has_next,

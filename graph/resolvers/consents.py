@@ -1,6 +1,7 @@
 import uuid
 
 import strawberry
+from sqlalchemy import func, select
 
 from authz import rows
 from graph.context import Info
@@ -32,15 +33,21 @@ async def consent_ledger(
     visible = rule.visible(ctx.guard, view.access)
     if not visible.classes:
         return empty_connection()
+    condition = rule.where(ctx.principal, visible)
     found = await events(
-        ctx.session,
-        key,
-        condition=rule.where(ctx.principal, visible),
-        limit=args.first + 1,
-        after_seq=int_key(args.after),
+        ctx.session, key, condition=condition, limit=args.first + 1, after_seq=int_key(args.after)
     )
+
+    async def count() -> int:
+        counted = select(func.count()).where(ConsentEventRow.client_id == key, condition)
+        return int(await ctx.session.scalar(counted) or 0)
+
     return connection(
-        "ledger", cut(found, args), lambda r: ConsentEvent.from_row(r, view.access), lambda r: r.seq
+        "ledger",
+        cut(found, args),
+        lambda r: ConsentEvent.from_row(r, view.access),
+        lambda r: r.seq,
+        count=count,
     )
 
 

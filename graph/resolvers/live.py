@@ -55,8 +55,8 @@ async def _finish_undelivered() -> None:
 
 
 async def _event(ctx: Context, ref: NoticeEventRef) -> NoticeEvent | None:
-    row = await ctx.session.get(NoticeRow, ref.notice_id)
-    move = await ctx.session.get(NoticeMoveRow, ref.move_id)
+    row = await ctx.session.get(NoticeRow, (ref.client_id, ref.notice_id))
+    move = await ctx.session.get(NoticeMoveRow, (ref.client_id, ref.move_id))
     if row is None or move is None:
         return None
     view = await ctx.loaders.client.load(row.client_id)

@@ -1,10 +1,11 @@
 from enum import StrEnum
 
 import strawberry
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import and_, func, not_, or_, select
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
+from authz.visibility import visible_clients
 from graph.context import Info
 from graph.domain.notices import OPEN
 from graph.errors import BadUserInput, NotFound
@@ -16,6 +17,7 @@ from graph.types.connection import Connection, connection, empty_connection
 from graph.types.contact import ContactPersonInput
 from graph.types.notice import Notice, NoticeInput
 from schema.enums import NoticeOutcome, NoticeStatus, NoticeType
+from schema.models import Client as ClientRow
 from schema.models import Notice as NoticeRow
 
 
@@ -57,17 +59,25 @@ async def notice_inbox(
     if overdue is not None:
         late = and_(NoticeRow.status.in_(OPEN), NoticeRow.due_at < ctx.now)
         query = query.where(late if overdue else not_(late))
+    listed = query
     after_id = uuid_key(args.after)
     if after_id is not None:
         query = query.where(NoticeRow.id > after_id)
     rows = list(await ctx.session.scalars(query.order_by(NoticeRow.id).limit(args.first + 1)))
     views = await ctx.loaders.client.load_many([r.client_id for r in rows])
     shown = [(r, v) for r, v in zip(rows, views, strict=True) if v is not None and v.access.visible]
+
+    async def count() -> int:
+        visible = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today))
+        counted = listed.where(NoticeRow.client_id.in_(visible)).with_only_columns(func.count())
+        return int(await ctx.session.scalar(counted) or 0)
+
     return connection(
         "inbox",
         cut(shown, args),
         lambda pair: Notice.from_row(pair[0], pair[1].access, ctx),
         lambda pair: pair[0].id,
+        count=count,
     )
 
 

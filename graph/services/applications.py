@@ -3,17 +3,16 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from graph.context import Context
 from graph.domain.fingerprint import fingerprint
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.loaders import ClientView
-from graph.services import auto_notices
-from graph.services.lookup import client_view, fetch, organisation_of, parse_id, text
+from graph.services import auto_notices, idempotency
+from graph.services.lookup import by_id, client_view, fetch, organisation_of, parse_id, text
 from graph.types.application import ApplicationInput, InformationRequestInput, UrgencyInput
 from schema.base import new_id
-from schema.db import insert_if_absent
 from schema.enums import ApplicationStatus, DataCategory
 from schema.models import Application, InformationRequest
 
@@ -38,19 +37,16 @@ async def record(ctx: Context, data: ApplicationInput) -> Application:
     org = organisation_of(ctx)
     digest = _digest(data, view.row.id)
     if external_id is not None:
-        existing = await ctx.session.scalar(
-            select(Application).where(
-                Application.recorded_by_org == org, Application.external_id == external_id
-            )
-        )
+        existing = await idempotency.recorded(ctx, Application, org, external_id)
         if existing is not None:
             if existing.content_hash != digest:
                 raise Conflict(
                     "an application with this external id was recorded with other content"
                 )
             return existing
+    application_id = new_id()
     values = {
-        "id": new_id(),
+        "id": application_id,
         "client_id": view.row.id,
         "external_id": external_id,
         "received_at": data.received_at,
@@ -61,13 +57,14 @@ async def record(ctx: Context, data: ApplicationInput) -> Application:
         "recorded_by_org": org,
         "content_hash": digest,
     }
-    if not await insert_if_absent(
-        ctx.session, Application, values, ["recorded_by_org", "external_id"]
+    if external_id is not None and not await idempotency.claim(
+        ctx, Application, org, external_id, view.row.id, application_id
     ):
         raise Conflict(
             "an application with this external id was recorded at the same moment; retry"
         )
-    row = await fetch(ctx, Application, values["id"])
+    await ctx.session.execute(insert(Application).values(values))
+    row = await fetch(ctx, Application, view.row.id, application_id)
     if data.urgency is not None:
         _urgency(ctx, row, data.urgency)
     await ctx.session.flush()
@@ -75,7 +72,7 @@ async def record(ctx: Context, data: ApplicationInput) -> Application:
 
 
 async def application_for_write(ctx: Context, application_id: str) -> Application:
-    row = await ctx.session.get(Application, parse_id(application_id, "applicationId"))
+    row = await by_id(ctx, Application, parse_id(application_id, "applicationId"))
     if row is None:
         raise NotFound("no such application")
     view = await client_view(ctx, row.client_id)
@@ -113,6 +110,7 @@ async def request_information(
         raise BadUserInput("the due date is in the past")
     ctx.session.add(
         InformationRequest(
+            client_id=row.client_id,
             application_id=row.id,
             requested_at=ctx.now,
             items=items,
@@ -129,7 +127,9 @@ async def answer_information_request(
     ctx: Context, application_id: str, request_id: str
 ) -> Application:
     row = await application_for_write(ctx, application_id)
-    request = await ctx.session.get(InformationRequest, parse_id(request_id, "requestId"))
+    request = await ctx.session.get(
+        InformationRequest, (row.client_id, parse_id(request_id, "requestId"))
+    )
     if request is None or request.application_id != row.id:
         raise NotFound("no such information request")
     if request.answered_at is not None:
@@ -137,6 +137,7 @@ async def answer_information_request(
     request.answered_at = ctx.now
     open_requests = await ctx.session.scalar(
         select(InformationRequest.id).where(
+            InformationRequest.client_id == row.client_id,
             InformationRequest.application_id == row.id,
             InformationRequest.answered_at.is_(None),
             InformationRequest.id != request.id,

@@ -4,14 +4,12 @@ import re
 import uuid
 from typing import Protocol
 
-from sqlalchemy import select
-
 from authz import rows
 from authz.errors import Forbidden
 from graph.context import Context
 from graph.domain import media_types
 from graph.errors import BadUserInput, NotFound, PayloadTooLarge
-from graph.services.lookup import client_view, parse_id
+from graph.services.lookup import by_id, client_view, parse_id
 from graph.types.attachment import AttachmentInput
 from schema.db import insert_if_absent
 from schema.models import Application, Attachment, Blob, Decision, Notice, PlanVersion
@@ -65,8 +63,7 @@ async def _check_link(
     if value is None:
         return None
     key = parse_id(value, what)
-    owner = await ctx.session.scalar(select(model.client_id).where(model.id == key))
-    if owner != client:
+    if await ctx.session.get(model, (client, key)) is None:
         raise BadUserInput(f"{what} names nothing of this client's")
     return key
 
@@ -120,7 +117,7 @@ async def readable(ctx: Context, attachment_id: str) -> tuple[Attachment, bytes]
     An attachment of a client that does not exist for the caller, or one the policy
     never shows them, is ``NotFound``; one withheld for want of consent, or by a
     prohibition, is ``Forbidden`` with that reason, as a redacted field would say."""
-    row = await ctx.session.get(Attachment, parse_id(attachment_id, "attachment id"))
+    row = await by_id(ctx, Attachment, parse_id(attachment_id, "attachment id"))
     view = None if row is None else await ctx.loaders.client.load(row.client_id)
     if row is None or view is None or not view.access.visible:
         raise NotFound("no such attachment")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from authz.visibility import visible_clients
 from graph.context import Context
@@ -79,14 +79,18 @@ async def page(ctx: Context, since: int, first: int) -> FeedPage:
 
 async def entities(ctx: Context, rows: Sequence[Change]) -> dict[tuple[str, uuid.UUID], Any]:
     """The rows the changes name, one query per entity type."""
-    wanted: dict[ChangeEntity, set[uuid.UUID]] = defaultdict(set)
+    wanted: dict[ChangeEntity, set[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(set)
     for row in rows:
         entity = ChangeEntity(row.entity_type)
         if entity != ChangeEntity.CLIENT:
-            wanted[entity].add(row.entity_id)
+            wanted[entity].add((row.client_id, row.entity_id))
     found: dict[tuple[str, uuid.UUID], Any] = {}
-    for entity, ids in wanted.items():
+    for entity, keys in wanted.items():
         model = MODELS[entity]
-        for item in await ctx.session.scalars(select(model).where(model.id.in_(ids))):
+        query = select(model).where(
+            model.client_id.in_({client for client, _ in keys}),
+            tuple_(model.client_id, model.id).in_(keys),
+        )
+        for item in await ctx.session.scalars(query):
             found[(entity.value, item.id)] = item
     return found

@@ -164,8 +164,7 @@ async def _evidence(ctx: Context, view: ClientView, data: ConsentGrantInput) -> 
             )
         return None
     evidence = parse_id(data.evidence_attachment_id, "evidenceAttachmentId")
-    owner = await ctx.session.scalar(select(Attachment.client_id).where(Attachment.id == evidence))
-    if owner != view.row.id:
+    if await ctx.session.get(Attachment, (view.row.id, evidence)) is None:
         raise BadUserInput("evidenceAttachmentId names no attachment of this client's")
     return evidence
 
@@ -204,7 +203,7 @@ async def prohibit(ctx: Context, data: ProhibitionInput) -> ConsentEvent:
     body = events.prohibit_body(
         organisation=None if data.organisation_id is None else str(data.organisation_id),
         category=None if data.category is None else data.category.value,
-        row_type=data.row_type,
+        row_type=None if data.row_type is None else data.row_type.value,
         row_id=None if data.row_id is None else str(data.row_id),
         method=data.method.value,
         known_organisations=ctx.organisations,
@@ -247,16 +246,16 @@ def _target_categories(target: Mapping[str, Any], row_category: DataCategory | N
 
 
 async def _row_category(
-    ctx: Context, view: ClientView, row_type: str | None, row_id: str | None
+    ctx: Context, view: ClientView, row_type: RowType | None, row_id: str | None
 ) -> DataCategory:
     """The category of the row a prohibition names; the row must be this client's."""
-    if row_type not in {r.value for r in RowType} or row_id is None:
+    if row_type is None or row_id is None:
         raise BadUserInput(
             "a row target needs rowType (APPLICATION, DECISION, ATTACHMENT, NOTICE) and rowId"
         )
-    rule = rows.BY_ROW_TYPE[RowType(row_type)]
-    row = await ctx.session.get(rule.model, parse_id(row_id, "rowId"))
-    if row is None or getattr(row, "client_id", None) != view.row.id:
+    rule = rows.BY_ROW_TYPE[row_type]
+    row = await ctx.session.get(rule.model, (view.row.id, parse_id(row_id, "rowId")))
+    if row is None:
         raise BadUserInput("rowId names no row of this client's")
     return rule.category(row)
 

@@ -1,4 +1,4 @@
-"""Recording decisions: idempotent on issuer + external id.
+"""Recording decisions: idempotent on issuer + external id (``idempotency``).
 
 The issuer is the caller's organisation, and the authority follows from its type. A
 repeat with the same content returns the recorded decision; a repeat with other
@@ -9,17 +9,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from authz import rows
 from graph.context import Context
 from graph.domain.fingerprint import fingerprint
 from graph.errors import BadUserInput, Conflict
-from graph.services import auto_notices
-from graph.services.lookup import client_view, fetch, parse_id, text
+from graph.services import auto_notices, idempotency
+from graph.services.lookup import client_view, fetch, organisation_of, parse_id, text
 from graph.types.decision import DecisionInput
 from schema.base import new_id
-from schema.db import insert_if_absent
 from schema.enums import Authority, DecisionKind, OrganisationType
 from schema.models import (
     Application,
@@ -113,8 +112,8 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
         category=rows.decision_category(authority),
     )
     _check(data, authority)
-    issuer = ctx.principal.organisation_id
-    external_id = text(data.external_id, "externalId", limit=200, required=True)
+    issuer = organisation_of(ctx)
+    external_id = text(data.external_id, "externalId", limit=200, required=True) or ""
     digest = content_hash(data, view.row.id)
     application = await _owned_ids(
         ctx,
@@ -131,8 +130,9 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
         "influencingAttachmentIds",
     )
     reduction = data.basic_amount_reduction
+    decision_id = new_id()
     values = {
-        "id": new_id(),
+        "id": decision_id,
         "client_id": view.row.id,
         "issuer_id": issuer,
         "authority": authority,
@@ -154,20 +154,18 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
         "recorded_at": ctx.now,
         "recorded_by_sub": ctx.principal.subject,
     }
-    if not await insert_if_absent(ctx.session, Decision, values, ["issuer_id", "external_id"]):
-        existing = await ctx.session.scalar(
-            select(Decision).where(
-                Decision.issuer_id == issuer, Decision.external_id == external_id
-            )
-        )
+    if not await idempotency.claim(ctx, Decision, issuer, external_id, view.row.id, decision_id):
+        existing = await idempotency.recorded(ctx, Decision, issuer, external_id)
         if existing is None:
             raise LookupError("the decision that won the race is not there")
         if existing.content_hash != digest:
             raise Conflict("a decision with this external id was recorded with other content")
         return existing
+    await ctx.session.execute(insert(Decision).values(values))
     for position, row in enumerate(data.calculation):
         ctx.session.add(
             CalculationRow(
+                client_id=view.row.id,
                 decision_id=values["id"],
                 position=position,
                 type=row.type,
@@ -178,6 +176,7 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
     for position, commitment in enumerate(data.payment_commitments):
         ctx.session.add(
             PaymentCommitment(
+                client_id=view.row.id,
                 decision_id=values["id"],
                 position=position,
                 payee=text(commitment.payee, "payee", limit=200, required=True),
@@ -187,8 +186,12 @@ async def record(ctx: Context, data: DecisionInput) -> Decision:
             )
         )
     for attachment_id in attachments:
-        ctx.session.add(DecisionAttachment(decision_id=values["id"], attachment_id=attachment_id))
+        ctx.session.add(
+            DecisionAttachment(
+                client_id=view.row.id, decision_id=values["id"], attachment_id=attachment_id
+            )
+        )
     await ctx.session.flush()
-    decision = await fetch(ctx, Decision, values["id"])
+    decision = await fetch(ctx, Decision, view.row.id, decision_id)
     await auto_notices.after_decision(ctx, decision)
     return decision

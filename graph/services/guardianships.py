@@ -1,6 +1,7 @@
 """Guardianships: recorded by staff, or imported from the population register's file."""
 
 import csv
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,7 +17,8 @@ from graph.services.lookup import client_view, fetch
 from schema.base import new_id
 from schema.db import insert_if_absent
 from schema.enums import DataCategory, GuardianshipKind
-from schema.models import Client, Guardianship
+from schema.models import Guardianship, PersonalIdIndex
+from schema.models.client import personal_id_lookup
 from schema.pii import GUARDIAN_CODE, Keyring
 
 UNIQUE = ["guardian_hash", "ward_id", "kind", "valid_from"]
@@ -101,7 +103,7 @@ async def record(
     values = _values(view.row.id, found, ctx.now, f"api:{ctx.principal.organisation_id}", ctx.pii)
     if not await insert_if_absent(ctx.session, Guardianship, values, UNIQUE):
         raise Conflict("this guardianship is already recorded")
-    return await fetch(ctx, Guardianship, values["id"])
+    return await fetch(ctx, Guardianship, view.row.id, uuid.UUID(str(values["id"])))
 
 
 @dataclass(frozen=True)
@@ -121,12 +123,7 @@ async def import_rows(
     """Check every row first; write only if all are right (bad input changes nothing).
     Wards are found by their codes' lookup hashes; no code is decrypted."""
     rows = list(rows)
-    wanted = {(r.get("ward_personal_id") or "").strip().upper() for r in rows}
-    hashes = {pii.lookup(code): code for code in wanted if code}
-    found_wards = await session.execute(
-        select(Client.personal_id_hash, Client.id).where(Client.personal_id_hash.in_(hashes))
-    )
-    wards = {hashes[h]: i for h, i in found_wards.tuples()}
+    wards = await _wards(session, rows, pii)
     errors: list[str] = []
     checked: list[tuple[object, GuardianshipTerms]] = []
     for position, row in enumerate(rows, start=2):
@@ -162,6 +159,21 @@ async def import_rows(
             session, Guardianship, _values(ward_id, found, at, "import", pii), UNIQUE
         )
     return ImportReport(added, len(checked) - added, [])
+
+
+async def _wards(
+    session: AsyncSession, rows: list[Mapping[str, str]], pii: Keyring
+) -> dict[str, object]:
+    """The clients the file's wards are, by personal identity code: by the codes' keyed
+    hashes in the codes' index (one query; nothing decrypted)."""
+    codes = {(row.get("ward_personal_id") or "").strip().upper() for row in rows}
+    lookups = {personal_id_lookup(code, pii): code for code in codes if code}
+    found = await session.execute(
+        select(PersonalIdIndex.lookup, PersonalIdIndex.client_id).where(
+            PersonalIdIndex.lookup.in_(lookups)
+        )
+    )
+    return {lookups[lookup]: client_id for lookup, client_id in found}
 
 
 def _date(value: str | None) -> date | None:

@@ -3,6 +3,8 @@
 import uuid
 from typing import TypeVar
 
+from sqlalchemy import select
+
 from authz.errors import Forbidden
 from graph.context import Context
 from graph.errors import BadUserInput, NotFound
@@ -47,12 +49,21 @@ def text(value: str | None, what: str, *, limit: int, required: bool = False) ->
     return cleaned
 
 
-async def fetch(ctx: Context, model: type[M], key: object) -> M:
-    """A row this transaction has just written or found; its absence is a bug, not input."""
-    row = await ctx.session.get(model, key)
+async def fetch(ctx: Context, model: type[M], client_id: uuid.UUID, row_id: uuid.UUID) -> M:
+    """A client's row this transaction has just written or found, by its key (the
+    client's id, the row's); its absence is a bug, not input."""
+    row = await ctx.session.get(model, (client_id, row_id))
     if row is None:
-        raise LookupError(f"{model.__name__} {key} is missing inside its own transaction")
+        raise LookupError(f"{model.__name__} {row_id} is missing inside its own transaction")
     return row
+
+
+async def by_id(ctx: Context, model: type[M], row_id: uuid.UUID) -> M | None:
+    """A client's row named by its id alone, as the API names it (``notice(id)``, an
+    attachment's download): the one read that does not know the client beforehand, so on
+    a distributed database it asks every shard (``docs/scaling.md``)."""
+    column = model.__table__.c.id
+    return await ctx.session.scalar(select(model).where(column == row_id))
 
 
 def organisation_of(ctx: Context) -> str:

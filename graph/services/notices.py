@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from authz import rows
 from authz.errors import Forbidden
@@ -13,8 +13,10 @@ from graph.domain.notices import RULES, Direction, OutcomeMismatch, Party, Trans
 from graph.domain.workdays import due_at
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.loaders import ClientView
+from graph.services import idempotency
 from graph.services.clients import set_contact_person
 from graph.services.lookup import (
+    by_id,
     client_view,
     fetch,
     known_organisation,
@@ -25,7 +27,6 @@ from graph.services.lookup import (
 from graph.types.contact import ContactPersonInput
 from graph.types.notice import NoticeInput
 from schema.base import new_id
-from schema.db import insert_if_absent
 from schema.enums import DataCategory, NoticeOutcome, NoticeStatus, NoticeType, OrganisationType
 from schema.models import Attachment, Notice, NoticeAttachment, NoticeMove
 
@@ -88,9 +89,7 @@ async def send(ctx: Context, data: NoticeInput) -> Notice:
     external_id = text(data.external_id, "externalId", limit=200, required=True) or ""
     detail = text(data.detail, "detail", limit=20000)
     digest = _digest(view.row.id, data.type, recipient, detail, list(data.attachment_ids))
-    existing = await ctx.session.scalar(
-        select(Notice).where(Notice.sender_id == sender, Notice.external_id == external_id)
-    )
+    existing = await idempotency.recorded(ctx, Notice, sender, external_id)
     if existing is not None:
         return _repeat(existing, digest)
     consent_seq = None
@@ -116,9 +115,7 @@ async def send(ctx: Context, data: NoticeInput) -> Notice:
         digest=digest,
     )
     if notice is None:
-        raced = await ctx.session.scalar(
-            select(Notice).where(Notice.sender_id == sender, Notice.external_id == external_id)
-        )
+        raced = await idempotency.recorded(ctx, Notice, sender, external_id)
         if raced is None:
             raise LookupError("the notice that won the race is not there")
         return _repeat(raced, digest)
@@ -160,11 +157,14 @@ async def deliver(
         "content_hash": digest or _digest(client_id, type_, recipient, detail, attachments),
         "sent_by_sub": by_sub or ctx.principal.subject,
     }
-    if not await insert_if_absent(ctx.session, Notice, values, ["sender_id", "external_id"]):
+    if not await idempotency.claim(ctx, Notice, sender, external_id, client_id, notice_id):
         return None
+    await ctx.session.execute(insert(Notice).values(values))
     for attachment_id in attachments:
-        ctx.session.add(NoticeAttachment(notice_id=notice_id, attachment_id=attachment_id))
-    notice = await fetch(ctx, Notice, notice_id)
+        ctx.session.add(
+            NoticeAttachment(client_id=client_id, notice_id=notice_id, attachment_id=attachment_id)
+        )
+    notice = await fetch(ctx, Notice, client_id, notice_id)
     await _record_move(
         ctx, notice, None, NoticeStatus.SENT, None, None, by=(by_sub, by_name, sender)
     )
@@ -191,6 +191,7 @@ async def _record_move(
     sub, name, org = by or (None, None, organisation_of(ctx))
     move = NoticeMove(
         id=new_id(),
+        client_id=notice.client_id,
         notice_id=notice.id,
         from_status=from_status,
         to_status=to,
@@ -208,7 +209,7 @@ async def _record_move(
 
 async def visible_notice(ctx: Context, notice_id: str) -> tuple[Notice, ClientView]:
     """The notice, if the caller may see it (its NOTICE fields); else ``NotFound``."""
-    row = await ctx.session.get(Notice, parse_id(notice_id, "id"))
+    row = await by_id(ctx, Notice, parse_id(notice_id, "id"))
     view = None if row is None else await ctx.loaders.client.load(row.client_id)
     if row is None or view is None or not view.access.visible:
         raise NotFound("no such notice")

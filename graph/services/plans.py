@@ -89,8 +89,9 @@ async def save(
         raise Conflict(f"the client has no plan yet; expectedVersion {expected_version} is stale")
     if current is not None and expected_version != current:
         raise Conflict(f"the plan is at version {current}; save with expectedVersion {current}")
+    plan_id = new_id()
     values = {
-        "id": new_id(),
+        "id": plan_id,
         "client_id": view.row.id,
         "version": (current or 0) + 1,
         "type": data.type,
@@ -108,4 +109,4 @@ async def save(
         raise Conflict(
             f"version {values['version']} was saved at the same moment; reload and save again"
         )
-    return await fetch(ctx, PlanVersion, values["id"])
+    return await fetch(ctx, PlanVersion, view.row.id, plan_id)

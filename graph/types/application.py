@@ -56,7 +56,9 @@ class Application:
 
     @guarded_resolver(APPLICATION, description="Kela's requests for more information.")
     async def information_requests(self, info: Info) -> list[InformationRequest] | None:
-        found = await info.context.loaders.information_requests.load(self.row.id)
+        found = await info.context.loaders.information_requests.load(
+            (self.row.client_id, self.row.id)
+        )
         return [InformationRequest.from_row(r) for r in found]
 
     @classmethod

@@ -8,6 +8,7 @@ import strawberry
 from graph.types.application import Application
 from graph.types.attachment import Attachment
 from graph.types.client import Client
+from graph.types.connection import Edge, PageInfo
 from graph.types.consent import ConsentEvent
 from graph.types.decision import Decision
 from graph.types.notice import Notice
@@ -34,3 +35,17 @@ class Change:
     )
     client_id: strawberry.ID = strawberry.field(description="The client the entity is about.")
     entity: ChangedEntity
+
+
+@strawberry.type(
+    description="A page of the change feed. It has no totalCount: the feed is a stream, "
+    "resumed from a cursor, not a list to count."
+)
+class ChangeConnection:
+    edges: list[Edge[Change]] = strawberry.field(
+        description="The changes after since that the caller may see, oldest first."
+    )
+    page_info: PageInfo = strawberry.field(
+        description="endCursor moves past what the caller may not see: pass it as since next "
+        "time, even from a page with no edges."
+    )

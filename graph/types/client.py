@@ -2,22 +2,23 @@
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.dataloader import DataLoader
 
 from authz import rows
+from authz.disclosure import disclosed
 from authz.guard import ClientAccess
 from authz.principal import Principal
 from authz.rows import RowRule
 from graph.context import Context, Info
-from graph.loaders import ClientView, PageKey
+from graph.loaders import ClientView, CountKey, Narrowing, PageKey
 from graph.pagination import Page, PageArgs, cut, int_key, page_args, uuid_key
 from graph.types.access_log import AccessLogConnection, AccessLogEntry
 from graph.types.application import Application
 from graph.types.attachment import Attachment
-from graph.types.connection import Connection, connection, empty_connection
+from graph.types.connection import AFTER, FIRST, Connection, connection, empty_connection
 from graph.types.consent import ConsentGrant, ConsentProhibition
 from graph.types.contact import ContactPerson
 from graph.types.decision import Decision
@@ -32,6 +33,7 @@ from graph.types.guarding import (
 )
 from graph.types.notice import Notice
 from graph.types.organisation import Organisation
+from graph.types.period import DecisionPeriod
 from graph.types.plan import Plan
 from ledger.access_log import entries
 from schema.enums import Authority, DataCategory, GuardianshipKind, Language, RelationshipOrigin
@@ -216,11 +218,14 @@ class Client:
     ) -> Connection[Plan] | None:
         args = page_args("plan", first, after)
         after_version = int_key(args.after)
-        page = await info.context.loaders.plan_versions.load(
-            PageKey(self.row.id, args.first, after_version)
-        )
+        loaders = info.context.loaders
+        key = PageKey(self.row.id, args.first, after_version)
         return connection(
-            "plan", page, lambda r: Plan.from_row(r, self.access, info.context), lambda r: r.version
+            "plan",
+            await loaders.plan_versions.load(key),
+            lambda r: Plan.from_row(r, self.access, info.context),
+            lambda r: r.version,
+            count=lambda: loaders.plan_version_counts.load(CountKey.of(key)),
         )
 
     @guarded_resolver(DataCategory.APPLICATION, own=_kela_owns, description="Newest first.")
@@ -228,25 +233,26 @@ class Client:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Application] | None:
         args = page_args("application", first, after)
-        page = await info.context.loaders.applications.load(
-            PageKey(self.row.id, args.first, uuid_key(args.after))
-        )
+        loaders = info.context.loaders
+        key = PageKey(self.row.id, args.first, uuid_key(args.after))
         return connection(
             "application",
-            page,
+            await loaders.applications.load(key),
             lambda r: Application.from_row(r, self.access, info.context),
             lambda r: r.id,
+            count=lambda: loaders.application_counts.load(CountKey.of(key)),
         )
 
     async def _rows(
         self,
         info: Info,
         rule: RowRule,
-        loader: DataLoader[PageKey, Page[Any]],
+        loaders: tuple[DataLoader[PageKey, Page[Any]], DataLoader[CountKey, int]],
         first: int | None,
         after: str | None,
         node: Callable[[Any], T],
         kinds: tuple[Any, ...] | None = None,
+        narrowing: Narrowing | None = None,
     ) -> Connection[T]:
         """A page of a list whose rows guard themselves. Rows the caller may not know of
         are left out in SQL, so pages stay full."""
@@ -255,25 +261,64 @@ class Client:
         visible = rule.visible(info.context.guard, self.access, kinds)
         if not visible.classes:
             return empty_connection()
-        page = await loader.load(PageKey(self.row.id, args.first, uuid_key(args.after), visible))
-        return connection(kind, page, node, lambda r: r.id)
+        pages, counts = loaders
+        key = PageKey(self.row.id, args.first, uuid_key(args.after), visible, narrowing)
+        return connection(
+            kind,
+            await pages.load(key),
+            node,
+            lambda r: r.id,
+            count=lambda: counts.load(CountKey.of(key)),
+        )
 
-    @resolver_field(description="Newest first. Each row is guarded by its own category.")
+    @resolver_field(
+        description="The client's decisions of both authorities, newest first. Each row is "
+        "guarded by its own category (KELA_DECISION or WC_DECISION); rows the caller may not "
+        "know of are left out."
+    )
     async def decisions(
         self,
         info: Info,
-        authority: Authority | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        authority: Annotated[
+            Authority | None,
+            strawberry.argument(description="Only the decisions of this authority."),
+        ] = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        period_from: Annotated[
+            date | None,
+            strawberry.argument(
+                description="With periodTo: only decisions whose period overlaps "
+                "periodFrom to periodTo (both days included; an open bound is unbounded). A "
+                "decision overlaps when it starts on or before periodTo and ends on or after "
+                "periodFrom; one with no end runs on. A decision without a period, or whose "
+                "period the caller may not see (withheld for consent), is left out when either "
+                "bound is given."
+            ),
+        ] = None,
+        period_to: Annotated[
+            date | None,
+            strawberry.argument(description="The last day of the period; see periodFrom."),
+        ] = None,
     ) -> Connection[Decision] | None:
+        kinds = None if authority is None else (authority,)
+        narrowing = None
+        if period_from is not None or period_to is not None:
+            narrowing = DecisionPeriod.of(
+                period_from,
+                period_to,
+                disclosed(rows.DECISION, info.context.guard, self.access, kinds),
+            )
+        loaders = info.context.loaders
         return await self._rows(
             info,
             rows.DECISION,
-            info.context.loaders.decisions,
+            (loaders.decisions, loaders.decision_counts),
             first,
             after,
             lambda r: Decision.from_row(r, self.access, info.context),
-            kinds=None if authority is None else (authority,),
+            kinds=kinds,
+            narrowing=narrowing,
         )
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
@@ -283,7 +328,7 @@ class Client:
         return await self._rows(
             info,
             rows.ATTACHMENT,
-            info.context.loaders.attachments,
+            (info.context.loaders.attachments, info.context.loaders.attachment_counts),
             first,
             after,
             lambda r: Attachment.from_row(r, self.access, info.context),
@@ -296,7 +341,7 @@ class Client:
         return await self._rows(
             info,
             rows.NOTICE,
-            info.context.loaders.notices,
+            (info.context.loaders.notices, info.context.loaders.notice_counts),
             first,
             after,
             lambda r: Notice.from_row(r, self.access, info.context),
@@ -330,18 +375,21 @@ class Client:
         args = page_args("access", first, after)
         after_id = int_key(args.after)
         rule = rows.ACCESS_LOG_ENTRY
+        visible = rule.visible(ctx.guard, self.access)
         found = await entries(
             ctx.session,
             client_id=self.row.id,
-            condition=rule.where(ctx.principal, rule.visible(ctx.guard, self.access)),
+            condition=rule.where(ctx.principal, visible),
             limit=args.first + 1,
             before_id=after_id,
         )
         page = cut(found, PageArgs(args.first, args.after))
+        count = CountKey(self.row.id, visible)
         return connection(
             "access",
             page,
             lambda r: AccessLogEntry.from_row(r, self.access, ctx),
             lambda r: r.id,
             AccessLogConnection,
+            count=lambda: ctx.loaders.access_log_counts.load(count),
         )  # type: ignore[return-value]

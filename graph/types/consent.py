@@ -103,6 +103,86 @@ class ConsentGrantor:
         return info.context.pii.decrypt(row.guardian_cipher, GUARDIAN_CODE)
 
 
+@strawberry.type(description="A grant in the client's ledger, as it stands now.")
+class ConsentGrant:
+    scope: strawberry.Private[Scope]
+    redactions: list[Redaction] = redactions_field()
+    seq: int | None = guarded(CONSENT)
+    grantee: Organisation | None = guarded(CONSENT)
+    categories: list[DataCategory] | None = guarded(CONSENT)
+    purpose: str | None = guarded(CONSENT)
+    method: ConsentMethod | None = guarded(CONSENT)
+    valid_from: datetime | None = guarded(CONSENT)
+    valid_until: datetime | None = guarded(CONSENT)
+    recorded_at: datetime | None = guarded(CONSENT)
+    withdrawn_at: datetime | None = guarded(CONSENT)
+    in_force: bool | None = guarded(CONSENT, description="Valid now and not withdrawn.")
+    self_recorded: bool | None = guarded(
+        CONSENT, description="Recorded as given orally by staff of the grantee itself."
+    )
+
+    @classmethod
+    def from_grant(cls, grant: Grant, access: ClientAccess, ctx: Context) -> "ConsentGrant":
+        return cls(
+            scope=Scope(access),
+            seq=grant.seq,
+            grantee=Organisation.from_record(ctx.organisations[grant.grantee]),
+            categories=sorted(DataCategory(c) for c in grant.categories),
+            purpose=grant.purpose,
+            method=None if grant.method is None else ConsentMethod(grant.method),
+            valid_from=grant.valid_from,
+            valid_until=grant.valid_until,
+            recorded_at=grant.recorded_at,
+            withdrawn_at=grant.ended_at,
+            in_force=grant.in_force(ctx.now),
+            self_recorded=grant.self_recorded,
+        )
+
+
+@strawberry.type(description="A prohibition of disclosure in the client's ledger.")
+class ConsentProhibition:
+    scope: strawberry.Private[Scope]
+    item: strawberry.Private[Prohibition]
+    redactions: list[Redaction] = redactions_field()
+    seq: int | None = guarded(CONSENT)
+    organisation: Organisation | None = guarded(CONSENT)
+    category: DataCategory | None = guarded(CONSENT)
+    row_type: RowType | None = guarded(CONSENT)
+
+    async def row_known(self, info: Info) -> bool:
+        """The prohibited row may be known of by the caller."""
+        return await _knowable(_named_row(self.item.row), self.scope.access, info)
+
+    @guarded_resolver(
+        CONSENT,
+        link=lambda prohibition, info: prohibition.row_known(info),
+        description="The prohibited row's id, shown to those who may know of that row.",
+    )
+    async def row_id(self) -> str | None:
+        return None if self.item.row is None else self.item.row.id
+
+    recorded_at: datetime | None = guarded(CONSENT)
+    lifted_at: datetime | None = guarded(CONSENT)
+    in_force: bool | None = guarded(CONSENT)
+
+    @classmethod
+    def from_prohibition(
+        cls, item: Prohibition, access: ClientAccess, ctx: Context
+    ) -> "ConsentProhibition":
+        org = item.organisation
+        return cls(
+            scope=Scope(access),
+            item=item,
+            seq=item.seq,
+            organisation=None if org is None else Organisation.from_record(ctx.organisations[org]),
+            category=None if item.category is None else DataCategory(item.category),
+            row_type=None if item.row is None else RowType(item.row.type),
+            recorded_at=item.recorded_at,
+            lifted_at=item.ended_at,
+            in_force=item.in_force(ctx.now),
+        )
+
+
 @strawberry.type(description="One event of the client's consent ledger, as hashed.")
 class ConsentEvent:
     id: strawberry.ID
@@ -124,9 +204,75 @@ class ConsentEvent:
     )
 
     async def named_known(self, info: Info) -> bool:
-        """The row the event names (an evidence attachment, a prohibited row), if any, may
-        be known of by the caller; if not, the body and the hashed text are withheld."""
+        """The body and the hashed text may be shown: whole to a dpo, to anyone else when
+        the row the event names (an evidence attachment, a prohibited row), if any, may be
+        known of by them (``rows.event_names_disclosed``)."""
+        if rows.event_names_disclosed(self.scope.access):
+            return True
         return await _knowable(self.named, self.scope.access, info)
+
+    def _about(self, made: ConsentEventType, ended: ConsentEventType, key: str) -> int | None:
+        """The seq of what this event made (its own seq) or ended (the seq its body names
+        under ``key``); ``None`` for an event of another type."""
+        if self.row.type == made:
+            return self.row.seq
+        if self.row.type == ended:
+            return int(json.loads(self.row.canonical)["body"][key])
+        return None
+
+    def _grant(self) -> Grant | None:
+        seq = self._about(ConsentEventType.GRANT, ConsentEventType.WITHDRAW, "grant")
+        return None if seq is None else self.scope.access.consent.grant(seq)
+
+    def _prohibition(self) -> Prohibition | None:
+        seq = self._about(
+            ConsentEventType.PROHIBIT, ConsentEventType.LIFT_PROHIBITION, "prohibition"
+        )
+        return None if seq is None else self.scope.access.consent.prohibition(seq)
+
+    async def grant_known(self, info: Info) -> bool:
+        """The grant the event made or ended may be known of, as ``Client.consents`` lists
+        it (``True`` for an event about no grant)."""
+        found = self._grant()
+        return found is None or rows.CONSENT_RULE.knowable(
+            info.context.guard, self.scope.access, found
+        )
+
+    async def prohibition_known(self, info: Info) -> bool:
+        found = self._prohibition()
+        return found is None or rows.CONSENT_RULE.knowable(
+            info.context.guard, self.scope.access, found
+        )
+
+    @guarded_resolver(
+        CONSENT,
+        link=lambda event, info: event.grant_known(info),
+        description="For a GRANT or WITHDRAW event: the grant it made or ended, as it stands "
+        "now and exactly as Client.consents shows it (withdrawnAt is set once withdrawn). "
+        "Null for other events, and withheld (NOT_PERMITTED) where Client.consents would "
+        "leave the grant out.",
+    )
+    async def grant(self, info: Info) -> ConsentGrant | None:
+        found = self._grant()
+        return (
+            None
+            if found is None
+            else ConsentGrant.from_grant(found, self.scope.access, info.context)
+        )
+
+    @guarded_resolver(
+        CONSENT,
+        link=lambda event, info: event.prohibition_known(info),
+        description="For a PROHIBIT or LIFT_PROHIBITION event: the prohibition it made or "
+        "ended, as it stands now and exactly as Client.prohibitions shows it (liftedAt is set "
+        "once lifted). Null for other events, and withheld (NOT_PERMITTED) where "
+        "Client.prohibitions would leave it out.",
+    )
+    async def prohibition(self, info: Info) -> ConsentProhibition | None:
+        found = self._prohibition()
+        if found is None:
+            return None
+        return ConsentProhibition.from_prohibition(found, self.scope.access, info.context)
 
     @guarded_resolver(CONSENT, link=lambda event, info: event.named_known(info))
     async def body(self) -> JSON | None:
@@ -172,86 +318,6 @@ class ConsentEvent:
         )
 
 
-@strawberry.type(description="A grant in the client's ledger, as it stands now.")
-class ConsentGrant:
-    scope: strawberry.Private[Scope]
-    redactions: list[Redaction] = redactions_field()
-    seq: int | None = guarded(CONSENT)
-    grantee: Organisation | None = guarded(CONSENT)
-    categories: list[DataCategory] | None = guarded(CONSENT)
-    purpose: str | None = guarded(CONSENT)
-    method: ConsentMethod | None = guarded(CONSENT)
-    valid_from: datetime | None = guarded(CONSENT)
-    valid_until: datetime | None = guarded(CONSENT)
-    recorded_at: datetime | None = guarded(CONSENT)
-    withdrawn_at: datetime | None = guarded(CONSENT)
-    in_force: bool | None = guarded(CONSENT, description="Valid now and not withdrawn.")
-    self_recorded: bool | None = guarded(
-        CONSENT, description="Recorded as given orally by staff of the grantee itself."
-    )
-
-    @classmethod
-    def from_grant(cls, grant: Grant, access: ClientAccess, ctx: Context) -> "ConsentGrant":
-        return cls(
-            scope=Scope(access),
-            seq=grant.seq,
-            grantee=Organisation.from_record(ctx.organisations[grant.grantee]),
-            categories=sorted(DataCategory(c) for c in grant.categories),
-            purpose=grant.purpose,
-            method=None if grant.method is None else ConsentMethod(grant.method),
-            valid_from=grant.valid_from,
-            valid_until=grant.valid_until,
-            recorded_at=grant.recorded_at,
-            withdrawn_at=grant.ended_at,
-            in_force=grant.in_force(ctx.now),
-            self_recorded=grant.self_recorded,
-        )
-
-
-@strawberry.type(description="A prohibition of disclosure in the client's ledger.")
-class ConsentProhibition:
-    scope: strawberry.Private[Scope]
-    item: strawberry.Private[Prohibition]
-    redactions: list[Redaction] = redactions_field()
-    seq: int | None = guarded(CONSENT)
-    organisation: Organisation | None = guarded(CONSENT)
-    category: DataCategory | None = guarded(CONSENT)
-    row_type: str | None = guarded(CONSENT)
-
-    async def row_known(self, info: Info) -> bool:
-        """The prohibited row may be known of by the caller."""
-        return await _knowable(_named_row(self.item.row), self.scope.access, info)
-
-    @guarded_resolver(
-        CONSENT,
-        link=lambda prohibition, info: prohibition.row_known(info),
-        description="The prohibited row's id, shown to those who may know of that row.",
-    )
-    async def row_id(self) -> str | None:
-        return None if self.item.row is None else self.item.row.id
-
-    recorded_at: datetime | None = guarded(CONSENT)
-    lifted_at: datetime | None = guarded(CONSENT)
-    in_force: bool | None = guarded(CONSENT)
-
-    @classmethod
-    def from_prohibition(
-        cls, item: Prohibition, access: ClientAccess, ctx: Context
-    ) -> "ConsentProhibition":
-        org = item.organisation
-        return cls(
-            scope=Scope(access),
-            item=item,
-            seq=item.seq,
-            organisation=None if org is None else Organisation.from_record(ctx.organisations[org]),
-            category=None if item.category is None else DataCategory(item.category),
-            row_type=None if item.row is None else item.row.type,
-            recorded_at=item.recorded_at,
-            lifted_at=item.ended_at,
-            in_force=item.in_force(ctx.now),
-        )
-
-
 @strawberry.input(description="A grant: the client allows the grantee to see the categories.")
 class ConsentGrantInput:
     client_id: strawberry.ID
@@ -277,8 +343,6 @@ class ProhibitionInput:
     client_id: strawberry.ID
     organisation_id: strawberry.ID | None = None
     category: DataCategory | None = None
-    row_type: str | None = strawberry.field(
-        default=None, description="APPLICATION, DECISION, ATTACHMENT or NOTICE."
-    )
+    row_type: RowType | None = None
     row_id: strawberry.ID | None = None
     method: ConsentMethod = ConsentMethod.ELECTRONIC

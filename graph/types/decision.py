@@ -94,12 +94,14 @@ class Decision:
         description="Attachments that influenced the decision (those the caller may know of).",
     )
     async def influencing_attachments(self, info: Info) -> list[Attachment] | None:
-        found = await info.context.loaders.decision_attachments.load(self.row.id)
+        found = await info.context.loaders.decision_attachments.load(
+            (self.row.client_id, self.row.id)
+        )
         return knowable_attachments(found, self.scope.access, info)
 
     @guarded_resolver_by_row(_calculation)
     async def calculation(self, info: Info) -> list[CalculationRow] | None:
-        found = await info.context.loaders.calculation.load(self.row.id)
+        found = await info.context.loaders.calculation.load((self.row.client_id, self.row.id))
         return [
             CalculationRow(type=r.type, description=r.description, amount_cents=r.amount_cents)
             for r in found
@@ -116,7 +118,7 @@ class Decision:
 
     @guarded_resolver_by_row(_main)
     async def payment_commitments(self, info: Info) -> list[PaymentCommitment] | None:
-        found = await info.context.loaders.commitments.load(self.row.id)
+        found = await info.context.loaders.commitments.load((self.row.client_id, self.row.id))
         return [
             PaymentCommitment(
                 payee=r.payee,

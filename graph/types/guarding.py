@@ -174,7 +174,7 @@ async def knowable_row(
     nothing to withhold). Rows come through a loader, a query per type per request."""
     if key is None:
         return True
-    row = await info.context.loaders.row(rule.model).load(key)
+    row = await info.context.loaders.row(rule.model).load((access.facts.client_id, key))
     return row is not None and rule.knowable(info.context.guard, access, row)
 
 

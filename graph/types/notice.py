@@ -90,7 +90,7 @@ class Notice:
 
     @guarded_resolver(NOTICE)
     async def history(self, info: Info) -> list[NoticeMove] | None:
-        moves = await info.context.loaders.notice_moves.load(self.row.id)
+        moves = await info.context.loaders.notice_moves.load((self.row.client_id, self.row.id))
         orgs = info.context.organisations
         return [
             NoticeMove(
@@ -107,7 +107,9 @@ class Notice:
 
     @guarded_resolver(DETAIL)
     async def attachments(self, info: Info) -> list[Attachment] | None:
-        found = await info.context.loaders.notice_attachments.load(self.row.id)
+        found = await info.context.loaders.notice_attachments.load(
+            (self.row.client_id, self.row.id)
+        )
         return knowable_attachments(found, self.scope.access, info)
 
     @classmethod

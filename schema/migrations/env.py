@@ -6,7 +6,7 @@ from sqlalchemy import Connection
 
 import schema.models  # noqa: F401  (registers the tables)
 from schema.base import Base
-from schema.db import make_sync_engine
+from schema.db import check_foreign_keys, make_sync_engine
 
 
 def _run(connection: Connection) -> None:
@@ -27,7 +27,8 @@ else:
     url = context.config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("set sqlalchemy.url, or run `infocap migrate`")
-    engine = make_sync_engine(url)
+    engine = make_sync_engine(url, foreign_keys=False)
     with engine.begin() as conn:
         _run(conn)
+        check_foreign_keys(conn)
     engine.dispose()

@@ -4,10 +4,25 @@ from schema.models.access_log import AccessLogEntry
 from schema.models.application import Application, InformationRequest
 from schema.models.attachment import Attachment, Blob
 from schema.models.change import Change, ChangeSequencer
-from schema.models.client import Client, ClientRelationship, ContactPerson, DigitalProfile
+from schema.models.client import (
+    Client,
+    ClientFactChange,
+    ClientRelationship,
+    ContactPerson,
+    DigitalProfile,
+    PersonalIdIndex,
+)
 from schema.models.consent import ConsentEvent, ConsentRule, LedgerHead
 from schema.models.decision import CalculationRow, Decision, DecisionAttachment, PaymentCommitment
 from schema.models.guardianship import Guardianship
+from schema.models.idempotency import IdempotencyKey
+from schema.models.ledger_log import (
+    IntegratorLock,
+    LogCheckpoint,
+    LogCosignature,
+    LogEntry,
+    LogNode,
+)
 from schema.models.notice import Notice, NoticeAttachment, NoticeMove
 from schema.models.organisation import Organisation
 from schema.models.plan import PlanVersion
@@ -22,6 +37,7 @@ __all__ = [
     "Change",
     "ChangeSequencer",
     "Client",
+    "ClientFactChange",
     "ClientRelationship",
     "ConsentEvent",
     "ConsentRule",
@@ -30,13 +46,20 @@ __all__ = [
     "DecisionAttachment",
     "DigitalProfile",
     "Guardianship",
+    "IdempotencyKey",
     "InformationRequest",
+    "IntegratorLock",
     "LedgerHead",
+    "LogCheckpoint",
+    "LogCosignature",
+    "LogEntry",
+    "LogNode",
     "Notice",
     "NoticeAttachment",
     "NoticeMove",
     "Organisation",
     "PaymentCommitment",
+    "PersonalIdIndex",
     "PlanVersion",
     "PolicyChange",
 ]

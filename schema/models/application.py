@@ -1,7 +1,17 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Base, UTCDateTime, new_id
@@ -14,8 +24,8 @@ class Application(Base):
 
     __tablename__ = "applications"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel: Mapped[ApplicationChannel] = mapped_column(enum_of(ApplicationChannel))
@@ -29,7 +39,8 @@ class Application(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     """SHA-256 of the input as first recorded: a repeat with other content is refused."""
 
-    __table_args__ = (UniqueConstraint("recorded_by_org", "external_id"),)
+    # Idempotency on (recorded_by_org, external_id) is kept in ``idempotency_keys``.
+    __table_args__ = (Index("ix_applications_id", "id"),)
 
 
 class InformationRequest(Base):
@@ -37,10 +48,18 @@ class InformationRequest(Base):
 
     __tablename__ = "information_requests"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     items: Mapped[list[str]] = mapped_column(JSON)
     due: Mapped[date] = mapped_column(Date)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["client_id", "application_id"], ["applications.client_id", "applications.id"]
+        ),
+        Index("ix_information_requests_application", "client_id", "application_id"),
+    )

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Uuid
+from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Base, UTCDateTime, new_id
@@ -24,8 +24,8 @@ class Attachment(Base):
 
     __tablename__ = "attachments"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     kind: Mapped[AttachmentKind] = mapped_column(enum_of(AttachmentKind))
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(127))
@@ -35,12 +35,21 @@ class Attachment(Base):
     uploaded_by_org: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
     uploaded_by_sub: Mapped[str] = mapped_column(String(200))
     uploaded_by_role: Mapped[str] = mapped_column(String(40))
-    application_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("applications.id"))
-    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
-    plan_version_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plan_versions.id"))
-    notice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("notices.id"))
+    application_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    plan_version_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    notice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     __table_args__ = (
-        Index("ix_attachments_client", "client_id", "id"),
+        *(
+            ForeignKeyConstraint(["client_id", column], [f"{table}.client_id", f"{table}.id"])
+            for column, table in (
+                ("application_id", "applications"),
+                ("decision_id", "decisions"),
+                ("plan_version_id", "plan_versions"),
+                ("notice_id", "notices"),
+            )
+        ),
+        Index("ix_attachments_id", "id"),
         Index("ix_attachments_sha256", "sha256"),
     )

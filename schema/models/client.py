@@ -5,6 +5,7 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from schema.base import Base, UTCDateTime, new_id
 from schema.columns import enum_of
 from schema.enums import Language, RelationshipOrigin
+from schema.pii import Keyring
 
 
 class Client(Base):
@@ -27,8 +29,10 @@ class Client(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     personal_id_cipher: Mapped[str] = mapped_column(Text)
     """The personal identity code, AES-GCM encrypted (``schema/pii.py``); never in clear."""
-    personal_id_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    """The code's keyed hash (HMAC-SHA-256): what lookups and uniqueness go by."""
+    personal_id_hash: Mapped[str] = mapped_column(String(64))
+    """The code's keyed hash (HMAC-SHA-256), as ``personal_id_index.lookup`` holds it.
+    Unique through ``PersonalIdIndex`` (a global table): not here, since ``clients`` is
+    distributed by ``id``, which a unique constraint would have to include."""
     name: Mapped[str] = mapped_column(String(200))
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     """The name case-folded in Python, since SQLite's lower() folds ASCII only (Å, Ö)."""
@@ -49,13 +53,34 @@ class Client(Base):
         return value
 
 
+class PersonalIdIndex(Base):
+    """Which client a personal identity code is: the one global rule about clients (a code
+    is one client's), kept in a table of its own, keyed and distributed by the code's
+    lookup key and written in the transaction that registers the client.
+
+    ``lookup`` is ``personal_id_lookup(code)``; no foreign key ties it to ``clients``, as
+    a distributed table keyed otherwise cannot have one."""
+
+    __tablename__ = "personal_id_index"
+
+    lookup: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+def personal_id_lookup(code: str, keyring: Keyring) -> str:
+    """The lookup key of a (checked, normalised) personal identity code: its keyed hash
+    under the keyring's lookup key (``schema/pii.py``), as ``clients.personal_id_hash``
+    holds it beside the ciphertext. The code itself is never stored."""
+    return keyring.lookup(code)
+
+
 class DigitalProfile(Base):
     """The client's digital equipment and skills at a time; rows are history, newest wins."""
 
     __tablename__ = "client_digital_profiles"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     has_equipment: Mapped[bool] = mapped_column(Boolean)
     has_skills: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -69,8 +94,8 @@ class ContactPerson(Base):
 
     __tablename__ = "contact_persons"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))
@@ -108,5 +133,35 @@ class ClientRelationship(Base):
             unique=True,
             sqlite_where=text("responsible"),
             postgresql_where=text("responsible"),
+        ),
+    )
+
+
+class ClientFactChange(Base):
+    """The history of the client facts that access decisions depend on and that change in
+    place on ``clients``: the protected-identity flag and the responsible organiser. A row
+    at registration and at every change of either; append-only, so that an access can be
+    explained with the facts as they stood at its moment (``authz/history.py``).
+
+    ``how`` is ``REGISTRATION``, ``UPDATE``, or ``MIGRATION`` for the one row each client
+    registered before this history got (the values then, standing for all time before)."""
+
+    __tablename__ = "client_fact_changes"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    protected_identity: Mapped[bool] = mapped_column(Boolean)
+    organiser_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    how: Mapped[str] = mapped_column(String(20))
+    by_sub: Mapped[str | None] = mapped_column(String(200))
+    by_org: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index(
+            "ix_client_fact_changes_protected",
+            "client_id",
+            sqlite_where=text("protected_identity"),
+            postgresql_where=text("protected_identity"),
         ),
     )

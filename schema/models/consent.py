@@ -18,8 +18,8 @@ class ConsentEvent(Base):
 
     __tablename__ = "consent_events"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     seq: Mapped[int] = mapped_column(Integer)
     type: Mapped[ConsentEventType] = mapped_column(enum_of(ConsentEventType))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -32,7 +32,9 @@ class ConsentEvent(Base):
 
     __table_args__ = (
         UniqueConstraint("client_id", "seq"),
-        UniqueConstraint("hash"),
+        # The hash covers the client and the seq, so (client_id, seq) already makes it
+        # unique everywhere; kept per client, as a distributed table can enforce it.
+        UniqueConstraint("client_id", "hash"),
         Index("ix_consent_events_actor_org", "actor_org"),
         Index("ix_consent_events_party_org", "party_org"),
     )

@@ -1,7 +1,16 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Base, UTCDateTime, new_id
@@ -18,13 +27,13 @@ class Decision(Base):
 
     __tablename__ = "decisions"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     issuer_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     authority: Mapped[Authority] = mapped_column(enum_of(Authority))
     kind: Mapped[DecisionKind] = mapped_column(enum_of(DecisionKind))
     external_id: Mapped[str] = mapped_column(String(200))
-    application_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("applications.id"))
+    application_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
@@ -38,9 +47,11 @@ class Decision(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by_sub: Mapped[str] = mapped_column(String(200))
 
+    # Idempotency on (issuer_id, external_id) is kept in ``idempotency_keys``.
     __table_args__ = (
-        UniqueConstraint("issuer_id", "external_id"),
-        Index("ix_decisions_client", "client_id", "id"),
+        ForeignKeyConstraint(
+            ["client_id", "application_id"], ["applications.client_id", "applications.id"]
+        ),
     )
 
 
@@ -49,12 +60,18 @@ class CalculationRow(Base):
 
     __tablename__ = "decision_calculation_rows"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"), index=True)
+    decision_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     position: Mapped[int] = mapped_column(Integer)
     type: Mapped[CalculationRowType] = mapped_column(enum_of(CalculationRowType))
     description: Mapped[str] = mapped_column(String(400))
     amount_cents: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["client_id", "decision_id"], ["decisions.client_id", "decisions.id"]),
+        Index("ix_decision_calculation_rows_decision", "client_id", "decision_id"),
+    )
 
 
 class PaymentCommitment(Base):
@@ -62,13 +79,19 @@ class PaymentCommitment(Base):
 
     __tablename__ = "payment_commitments"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"), index=True)
+    decision_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     position: Mapped[int] = mapped_column(Integer)
     payee: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(400))
     amount_cents: Mapped[int] = mapped_column(Integer)
     valid_until: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["client_id", "decision_id"], ["decisions.client_id", "decisions.id"]),
+        Index("ix_payment_commitments_decision", "client_id", "decision_id"),
+    )
 
 
 class DecisionAttachment(Base):
@@ -76,5 +99,13 @@ class DecisionAttachment(Base):
 
     __tablename__ = "decision_attachments"
 
-    decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"), primary_key=True)
-    attachment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attachments.id"), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    decision_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    attachment_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["client_id", "decision_id"], ["decisions.client_id", "decisions.id"]),
+        ForeignKeyConstraint(
+            ["client_id", "attachment_id"], ["attachments.client_id", "attachments.id"]
+        ),
+    )

@@ -14,12 +14,12 @@ class Guardianship(Base):
 
     __tablename__ = "guardianships"
 
+    ward_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     guardian_cipher: Mapped[str] = mapped_column(Text)
     """The guardian's personal identity code, encrypted (``schema/pii.py``)."""
     guardian_hash: Mapped[str] = mapped_column(String(64))
     """The guardian's code's keyed hash: what a guardian's token is matched by."""
-    ward_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
     kind: Mapped[GuardianshipKind] = mapped_column(enum_of(GuardianshipKind))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)

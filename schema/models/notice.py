@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Base, UTCDateTime, new_id
@@ -18,8 +18,8 @@ class Notice(Base):
 
     __tablename__ = "notices"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     type: Mapped[NoticeType] = mapped_column(enum_of(NoticeType))
     sender_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     recipient_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
@@ -37,9 +37,9 @@ class Notice(Base):
     responsible_phone: Mapped[str | None] = mapped_column(String(64))
     responsible_email: Mapped[str | None] = mapped_column(String(254))
 
+    # Idempotency on (sender_id, external_id) is kept in ``idempotency_keys``.
     __table_args__ = (
-        UniqueConstraint("sender_id", "external_id"),
-        Index("ix_notices_client", "client_id", "id"),
+        Index("ix_notices_id", "id"),
         Index("ix_notices_recipient", "recipient_id", "status", "id"),
         Index("ix_notices_sender", "sender_id", "id"),
     )
@@ -50,8 +50,9 @@ class NoticeMove(Base):
 
     __tablename__ = "notice_moves"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), index=True)
+    notice_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     from_status: Mapped[NoticeStatus | None] = mapped_column(enum_of(NoticeStatus))
     to_status: Mapped[NoticeStatus] = mapped_column(enum_of(NoticeStatus))
     outcome: Mapped[NoticeOutcome | None] = mapped_column(enum_of(NoticeOutcome))
@@ -61,11 +62,24 @@ class NoticeMove(Base):
     by_name: Mapped[str | None] = mapped_column(String(200))
     by_org: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
 
+    __table_args__ = (
+        ForeignKeyConstraint(["client_id", "notice_id"], ["notices.client_id", "notices.id"]),
+        Index("ix_notice_moves_notice", "client_id", "notice_id"),
+    )
+
 
 class NoticeAttachment(Base):
     """An attachment sent with a notice (for instance an application transfer's documents)."""
 
     __tablename__ = "notice_attachments"
 
-    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), primary_key=True)
-    attachment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attachments.id"), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    notice_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    attachment_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+    __table_args__ = (
+        ForeignKeyConstraint(["client_id", "notice_id"], ["notices.client_id", "notices.id"]),
+        ForeignKeyConstraint(
+            ["client_id", "attachment_id"], ["attachments.client_id", "attachments.id"]
+        ),
+    )

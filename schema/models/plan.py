@@ -29,8 +29,8 @@ class PlanVersion(Base):
 
     __tablename__ = "plan_versions"
 
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     version: Mapped[int] = mapped_column(Integer)
     type: Mapped[PlanType] = mapped_column(enum_of(PlanType))
     status: Mapped[PlanStatus] = mapped_column(enum_of(PlanStatus))

@@ -177,6 +177,7 @@ def test_serve_checks_then_serves_as_the_restricted_role(deployment, tmp_path, k
         INFOCAP_JWT_ISSUER=ISSUER,
         INFOCAP_LEDGER_KEY_FILE=str(ledger_key),
         INFOCAP_PII_KEY_FILE=str(pii_keys(tmp_path)),
+        INFOCAP_LEDGER_ORIGIN="deploy.infocap.test/consent",
         INFOCAP_ATTACHMENT_DIR=str(tmp_path / "attachments"),
         INFOCAP_HOST="127.0.0.1",
         INFOCAP_PORT=str(port),

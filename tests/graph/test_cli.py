@@ -32,8 +32,10 @@ from graph.types.client_inputs import RegisterClientInput
 from graph.types.consent import ConsentGrantInput
 from graph.unit_of_work import acting
 from schema.db import MIGRATIONS, is_sqlite, make_sync_engine
+from schema.distribution import CLIENT_TABLES, INDEX_TABLES, key_problems
 from schema.enums import DataCategory, GuardianshipKind, Language
 from schema.models import Guardianship, Organisation
+from schema.partitioning import PARTITION_SCHEMA
 from schema.pii import DEVELOPMENT, GUARDIAN_CODE
 from tests.support import principal
 
@@ -193,6 +195,33 @@ def test_migrate_brings_an_empty_database_to_head(
 
 def test_migrate_on_a_migrated_database(environment: Settings) -> None:
     assert main(["migrate"]) == 0
+
+
+def test_partition_keeps_the_data_and_the_service_runs_on_it(environment: Settings, capsys) -> None:
+    """An operator partitions a database holding clients: the rows stay, the key rules
+    hold, and the service reads and writes through the partitioned tables."""
+    if is_sqlite(environment.database_url):
+        assert main(["partition"]) == 2
+        return
+    before = register(environment, [ADULT_WARD])
+    assert main(["partition", "--partitions", "3"]) == 0
+    converted = capsys.readouterr().out
+    engine = make_sync_engine(environment.database_url)
+    try:
+        assert key_problems(inspect(engine), PARTITION_SCHEMA) == []
+        with engine.connect() as connection:
+            partitioned = set(
+                connection.execute(
+                    text("SELECT partrelid::regclass::text FROM pg_partitioned_table")
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+    assert partitioned == set(CLIENT_TABLES) | set(INDEX_TABLES)
+    assert "tables partitioned by hash into 3" in converted
+    after = register(environment, [MINOR_WARD, ADULT_WARD])
+    assert after[1] == before[0]  # the code's index survived: the same client
+    assert main(["partition"]) == 0  # again: nothing left to convert
 
 
 # --- import guardianships ---------------------------------------------------------------

@@ -153,6 +153,9 @@ NESTINGS = {
     ("Client", "applications"): "same",
     ("Client", "consents"): "same",
     ("Client", "prohibitions"): "same",
+    # The grant or prohibition a consent event made or ended, as Client.consents shows it.
+    ("ConsentEvent", "grant"): "same",
+    ("ConsentEvent", "prohibition"): "same",
     ("Client", "accessLog"): "same",
     ("Decision", "influencingAttachments"): "link",
     ("Notice", "attachments"): "link",

@@ -160,7 +160,7 @@ async def test_seed_fills_what_demo_mode_promises(database_url: str, tmp_path: P
             assert any(e.type == ConsentEventType.INFORMED and e.seq < first_grant for e in chain)
         grantors = [json.loads(e.canonical).get("grantor") or {} for e in events]
         assert any(g.get("kind") == "GUARDIAN" for g in grantors)
-        assert ledger.broken is None
+        assert ledger.problem is None
         assert ledger.events == len(events)
 
         # Attachments and applications are there too.

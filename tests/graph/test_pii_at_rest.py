@@ -178,7 +178,7 @@ async def test_production_refuses_to_start_without_its_keyring(settings: Setting
 
 
 def test_the_migration_moves_existing_codes_out_of_the_clear(database_url: str) -> None:
-    """A database from before 0010, with codes in clear, migrated with a keyring."""
+    """A database from before 0009, with codes in clear, migrated with a keyring."""
     from alembic import command
     from alembic.config import Config
 

@@ -4,6 +4,7 @@ refuses, refused algorithms and sizes, and the ledger key checked when the app i
 Pure: settings come from plain dicts, and ``create_app`` refuses before any database is
 opened."""
 
+import json
 from dataclasses import fields
 from pathlib import Path
 
@@ -23,6 +24,7 @@ PRODUCTION = {
     "INFOCAP_JWKS_URL": JWKS_URL,
     "INFOCAP_JWT_ISSUER": ISSUER,
     "INFOCAP_LEDGER_KEY_FILE": "/etc/infocap/ledger.pem",
+    "INFOCAP_LEDGER_ORIGIN": "infocap.example.fi/consent",
     "INFOCAP_PII_KEY_FILE": "/etc/infocap/pii-keys.json",
 }
 JWKS = "INFOCAP_JWKS_URL or INFOCAP_JWKS_FILE"
@@ -70,6 +72,10 @@ def test_blank_variables_count_as_unset():
             "JWT_ALGORITHMS",
             "ENV",
             "LEDGER_KEY_FILE",
+            "LEDGER_ORIGIN",
+            "CHECKPOINT_INTERVAL",
+            "WITNESSES",
+            "WITNESS_QUORUM",
             "ATTACHMENT_DIR",
             "MAX_UPLOAD_BYTES",
         )
@@ -149,6 +155,8 @@ def test_production_starts_with_jwks_issuer_and_ledger_key():
         ["INFOCAP_JWKS_URL", "INFOCAP_JWT_ISSUER"],
         ["INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"],
         ["INFOCAP_JWKS_URL", "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"],
+        ["INFOCAP_LEDGER_ORIGIN"],
+        ["INFOCAP_LEDGER_KEY_FILE", "INFOCAP_LEDGER_ORIGIN"],
         ["INFOCAP_PII_KEY_FILE"],
     ],
 )
@@ -160,6 +168,7 @@ def test_production_refuses_to_start_and_names_what_is_missing(missing):
         "INFOCAP_JWKS_URL": JWKS,
         "INFOCAP_JWT_ISSUER": "INFOCAP_JWT_ISSUER",
         "INFOCAP_LEDGER_KEY_FILE": "INFOCAP_LEDGER_KEY_FILE",
+        "INFOCAP_LEDGER_ORIGIN": "INFOCAP_LEDGER_ORIGIN",
         "INFOCAP_PII_KEY_FILE": "INFOCAP_PII_KEY_FILE",
     }
     for name, words in named.items():
@@ -169,11 +178,17 @@ def test_production_refuses_to_start_and_names_what_is_missing(missing):
             assert name not in message, message
 
 
-def test_production_without_anything_names_all_three():
+def test_production_without_anything_names_all_four():
     with pytest.raises(SettingsError) as refused:
         load_settings({"INFOCAP_ENV": "production"})
     message = str(refused.value)
-    for words in (JWKS, "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE", "INFOCAP_PII_KEY_FILE"):
+    for words in (
+        JWKS,
+        "INFOCAP_JWT_ISSUER",
+        "INFOCAP_LEDGER_KEY_FILE",
+        "INFOCAP_LEDGER_ORIGIN",
+        "INFOCAP_PII_KEY_FILE",
+    ):
         assert words in message, message
 
 
@@ -397,3 +412,90 @@ def test_a_bad_operation_timeout_is_refused(value):
 @pytest.mark.parametrize(("value", "seconds"), [("30", 30.0), ("0.25", 0.25), (" 5 ", 5.0)])
 def test_a_good_operation_timeout_is_taken(value, seconds):
     assert load_settings({"INFOCAP_OPERATION_TIMEOUT": value}).operation_timeout == seconds
+
+
+# --- the transparency log ----------------------------------------------------------------
+
+
+def witness_key(name: str = "dpo.example.fi/w1") -> str:
+    from ledger.note import COSIGNATURE_V1, VerifierKey
+
+    return str(VerifierKey.of(name, COSIGNATURE_V1, ed25519.Ed25519PrivateKey.generate()))
+
+
+def test_the_log_settings_are_read():
+    first, second = witness_key("a.example/w"), witness_key("b.example/w")
+    witnesses = [{"url": "https://a.example/w", "key": first}, {"url": "http://b", "key": second}]
+    settings = load_settings(
+        {
+            "INFOCAP_LEDGER_ORIGIN": "infocap.example.fi/consent",
+            "INFOCAP_CHECKPOINT_INTERVAL": "600",
+            "INFOCAP_WITNESSES": json.dumps(witnesses),
+            "INFOCAP_WITNESS_QUORUM": "1",
+        }
+    )
+    assert settings.ledger_origin == "infocap.example.fi/consent"
+    assert settings.checkpoint_interval == 600
+    assert [(w.url, str(w.key)) for w in settings.witnesses] == [
+        ("https://a.example/w", first),
+        ("http://b", second),
+    ]
+    assert settings.witness_quorum == 1
+
+
+def test_the_log_defaults():
+    settings = load_settings({})
+    assert settings.ledger_origin is None
+    assert settings.checkpoint_interval == 3600
+    assert settings.witnesses == ()
+    assert settings.witness_quorum is None
+    assert load_settings({"INFOCAP_CHECKPOINT_INTERVAL": "0"}).checkpoint_interval == 0
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://infocap.example.fi/consent", "infocap example", "infocap+log", "+", " x\ty"],
+)
+def test_an_origin_with_a_schema_a_space_or_a_plus_is_refused(origin):
+    with pytest.raises(SettingsError, match="INFOCAP_LEDGER_ORIGIN"):
+        load_settings({"INFOCAP_LEDGER_ORIGIN": origin})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not json",
+        "{}",
+        '[{"url": "https://w.example"}]',
+        '[{"url": "ftp://w.example", "key": "%s"}]',
+        '[{"url": "https://w.example", "key": "w+00000000+AAAA"}]',
+        '[{"url": "https://w.example", "key": "%s", "extra": 1}]',
+    ],
+)
+def test_a_bad_witness_list_is_refused(value):
+    if "%s" in value:
+        value = value % witness_key()
+    with pytest.raises(SettingsError, match="INFOCAP_WITNESSES"):
+        load_settings({"INFOCAP_WITNESSES": value})
+
+
+def test_a_log_key_is_not_a_witness_key():
+    from ledger.note import ED25519, VerifierKey
+
+    log_key = str(VerifierKey.of("w.example", ED25519, ed25519.Ed25519PrivateKey.generate()))
+    with pytest.raises(SettingsError, match="0x04"):
+        load_settings({"INFOCAP_WITNESSES": f'[{{"url": "https://w", "key": "{log_key}"}}]'})
+
+
+def test_a_quorum_above_the_witnesses_is_refused():
+    one = f'[{{"url": "https://w.example", "key": "{witness_key()}"}}]'
+    with pytest.raises(SettingsError, match="INFOCAP_WITNESS_QUORUM"):
+        load_settings({"INFOCAP_WITNESSES": one, "INFOCAP_WITNESS_QUORUM": "2"})
+    with pytest.raises(SettingsError, match="INFOCAP_WITNESS_QUORUM"):
+        load_settings({"INFOCAP_WITNESS_QUORUM": "-1"})
+
+
+@pytest.mark.parametrize("value", ["-5", "1.5", "hourly"])
+def test_a_bad_checkpoint_interval_is_refused(value):
+    with pytest.raises(SettingsError, match="INFOCAP_CHECKPOINT_INTERVAL"):
+        load_settings({"INFOCAP_CHECKPOINT_INTERVAL": value})

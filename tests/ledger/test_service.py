@@ -314,7 +314,7 @@ async def test_stored_canonical_text_hashes_to_the_stored_hash(db: Db) -> None:
     assert "\\u00e4" not in rows[0].canonical
     assert "Päätin toisin: ö å ä" in rows[2].canonical
     assert [row.party_org for row in rows] == [None, "kela", "kela", "helsinki", "helsinki"]
-    assert verification.broken is None
+    assert verification.problem is None
     assert (verification.events, verification.chains) == (5, 1)
 
 
@@ -504,7 +504,7 @@ async def test_concurrent_appends_to_one_chain_leave_no_gap_fork_or_duplicate(db
     assert snap.rules == [(seq, None) for seq in range(1, CONCURRENT + 1)]
     async with db.sessions() as session:
         verification = await verify_database(session)
-    assert verification.broken is None
+    assert verification.problem is None
     assert (verification.events, verification.chains) == (CONCURRENT, 1)
 
 
@@ -539,7 +539,7 @@ async def test_two_clients_append_concurrently(db: Db) -> None:
     assert_linked(await snapshot(db, second), per_client)
     async with db.sessions() as session:
         verification = await verify_database(session)
-    assert verification.broken is None
+    assert verification.problem is None
     assert (verification.events, verification.chains) == (2 * per_client, 2)
 
 
@@ -591,7 +591,7 @@ async def test_verify_database_names_the_first_break(db: Db) -> None:
         for _ in range(3):
             await committed(db, grant_job(db, client_id))
     async with db.sessions() as session:
-        assert (await verify_database(session)).broken is None
+        assert (await verify_database(session)).problem is None
 
     # rows inserted behind the service's back (the tables allow INSERT): a gap at seq 4
     last = (await snapshot(db, bad)).events[-1]
@@ -607,8 +607,8 @@ async def test_verify_database_names_the_first_break(db: Db) -> None:
     )
     async with db.sessions() as session:
         verification = await verify_database(session)
-    assert verification.broken is not None
-    assert (verification.broken.client, verification.broken.seq) == (str(bad), 4)
+    assert verification.problem is not None
+    assert (verification.problem.client, verification.problem.seq) == (str(bad), 4)
 
 
 async def test_verify_database_finds_text_that_does_not_match_its_hash(db: Db) -> None:
@@ -623,8 +623,8 @@ async def test_verify_database_finds_text_that_does_not_match_its_hash(db: Db) -
     await _insert_raw(db, client_id, seq=2, canonical=text, hash="e" * 64, prev=last[2])
     async with db.sessions() as session:
         verification = await verify_database(session)
-    assert verification.broken is not None
-    assert (verification.broken.client, verification.broken.seq) == (str(client_id), 2)
+    assert verification.problem is not None
+    assert (verification.problem.client, verification.problem.seq) == (str(client_id), 2)
     assert verification.events == 1
 
 

@@ -2,11 +2,15 @@
 
 ``clients.personal_id`` and ``guardianships.guardian_personal_id`` become an AES-GCM
 ciphertext and an HMAC-SHA-256 lookup hash each (``schema/pii.py``); the plaintext
-columns are dropped. Existing codes are moved here, in Python, with the keyring that
-``schema.db.migrate`` hands over (``infocap migrate`` and the service's start on SQLite
-pass the configured ``INFOCAP_PII_KEY_FILE``); without one the migration reads
-``INFOCAP_PII_KEY_FILE`` itself, and outside production falls back to the development
-keyring. A database with codes to move and no keyring in production stops here.
+columns are dropped. The codes' index (``personal_id_index``, 0007), which held each code
+in clear as its lookup key, gets the keyed hash instead: its rows are replaced (deleted
+and inserted, as its key is its distribution column). ``clients.personal_id_hash`` is not
+unique by itself: the index keeps that rule, as ``clients`` is distributed by ``id``.
+
+Existing codes are moved here, in Python, with the keyring that ``schema.db.migrate``
+hands over (``infocap migrate`` and the service's start on SQLite pass the configured
+``INFOCAP_PII_KEY_FILE``); without one the migration reads ``INFOCAP_PII_KEY_FILE``
+itself, and outside production falls back to the development keyring. A database with codes to move and no keyring in production stops here.
 
 On SQLite the two tables are rebuilt (alembic's batch mode), which needs foreign keys off
 while it runs: ``schema.db.migrate`` turns them off and checks them all after.
@@ -14,8 +18,11 @@ while it runs: ``schema.db.migrate`` turns them off and checks them all after.
 The change-capture triggers of the two tables are taken off while the codes move (moving
 them is no change of a client), and put back after (SQLite's table rebuild drops them).
 
-Revision ID: 0010
-Revises: 0005
+Down again, the codes are decrypted back into the clear, in ``clients``, in
+``guardianships`` and in the index.
+
+Revision ID: 0009
+Revises: 0008
 """
 
 import os
@@ -28,8 +35,8 @@ from alembic import op
 from schema.change_capture import Watched, install, uninstall
 from schema.pii import CLIENT_CODE, DEVELOPMENT, GUARDIAN_CODE, Keyring, read_keyring
 
-revision: str = "0010"
-down_revision: str | None = "0005"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -49,7 +56,7 @@ def _keyring() -> Keyring:
         return read_keyring(Path(path))
     if os.environ.get("INFOCAP_ENV", "").strip() == "production":
         raise RuntimeError(
-            "migration 0010 encrypts personal identity codes: set INFOCAP_PII_KEY_FILE"
+            "migration 0009 encrypts personal identity codes: set INFOCAP_PII_KEY_FILE"
         )
     return DEVELOPMENT
 
@@ -67,7 +74,8 @@ def upgrade() -> None:
     guardianships = bind.execute(
         sa.text("SELECT id, guardian_personal_id FROM guardianships")
     ).all()
-    if clients or guardianships:
+    indexed = bind.execute(sa.text("SELECT lookup, client_id FROM personal_id_index")).all()
+    if clients or guardianships or indexed:
         keyring = _keyring()
         if clients:
             bind.execute(
@@ -91,12 +99,11 @@ def upgrade() -> None:
                     for i, code in guardianships
                 ],
             )
+        _replace_index(bind, [(keyring.lookup(code), client) for code, client in indexed])
     with op.batch_alter_table("clients") as batch:
-        batch.drop_constraint("uq_clients_personal_id", type_="unique")
         batch.drop_column("personal_id")
         batch.alter_column("personal_id_cipher", existing_type=sa.Text(), nullable=False)
         batch.alter_column("personal_id_hash", existing_type=sa.String(length=64), nullable=False)
-        batch.create_unique_constraint("uq_clients_personal_id_hash", ["personal_id_hash"])
     with op.batch_alter_table("guardianships") as batch:
         batch.drop_index("ix_guardianships_guardian")
         batch.drop_constraint(
@@ -122,18 +129,24 @@ def downgrade() -> None:
     bind = op.get_bind()
     clients = bind.execute(sa.text("SELECT id, personal_id_cipher FROM clients")).all()
     guardianships = bind.execute(sa.text("SELECT id, guardian_cipher FROM guardianships")).all()
-    if clients or guardianships:
+    indexed = bind.execute(sa.text("SELECT lookup, client_id FROM personal_id_index")).all()
+    if clients or guardianships or indexed:
         keyring = _keyring()
+        codes = {_same(i): keyring.decrypt(cipher, CLIENT_CODE) for i, cipher in clients}
         for i, cipher in clients:
             bind.execute(
                 sa.text("UPDATE clients SET personal_id = :p WHERE id = :i"),
-                {"i": i, "p": keyring.decrypt(cipher, CLIENT_CODE)},
+                {"i": i, "p": codes[_same(i)]},
             )
         for i, cipher in guardianships:
             bind.execute(
                 sa.text("UPDATE guardianships SET guardian_personal_id = :p WHERE id = :i"),
                 {"i": i, "p": keyring.decrypt(cipher, GUARDIAN_CODE)},
             )
+        lost = [client for _, client in indexed if _same(client) not in codes]
+        if lost:
+            raise RuntimeError(f"personal_id_index names {len(lost)} client(s) not in clients")
+        _replace_index(bind, [(codes[_same(client)], client) for _, client in indexed])
     with op.batch_alter_table("guardianships") as batch:
         batch.drop_index("ix_guardianships_guardian")
         batch.drop_constraint(
@@ -148,9 +161,23 @@ def downgrade() -> None:
         )
         batch.create_index("ix_guardianships_guardian", ["guardian_personal_id"], unique=False)
     with op.batch_alter_table("clients") as batch:
-        batch.drop_constraint("uq_clients_personal_id_hash", type_="unique")
         batch.drop_column("personal_id_cipher")
         batch.drop_column("personal_id_hash")
         batch.alter_column("personal_id", existing_type=sa.String(11), nullable=False)
-        batch.create_unique_constraint("uq_clients_personal_id", ["personal_id"])
     install(op, WATCHED)
+
+
+def _same(client_id: object) -> str:
+    """A client's id as one text, whichever form the driver reads it in (SQLite: hex)."""
+    return str(client_id).replace("-", "").lower()
+
+
+def _replace_index(bind: sa.Connection, rows: list[tuple[str, object]]) -> None:
+    """The codes' index with ``rows`` (lookup, client id) instead of what it held: deleted
+    and inserted, never updated in place (the lookup is its distribution column)."""
+    bind.execute(sa.text("DELETE FROM personal_id_index"))
+    if rows:
+        bind.execute(
+            sa.text("INSERT INTO personal_id_index (lookup, client_id) VALUES (:l, :c)"),
+            [{"l": lookup, "c": client} for lookup, client in rows],
+        )
