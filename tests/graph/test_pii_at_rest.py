@@ -8,17 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 from starlette.applications import Starlette
 
 from graph.app import create_app
 from graph.pii_rotation import rotate
 from graph.settings import Settings, SettingsError
-from schema.db import make_sync_engine, migrate
-from schema.models import Client, Guardianship
-from schema.pii import CLIENT_CODE, GUARDIAN_CODE, Keyring, new_keyring, read_keyring, write_keyring
+from schema.models import Client, PersonalIdIndex
+from schema.models.client import personal_id_lookup
+from schema.pii import Keyring, new_keyring, read_keyring, write_keyring
 from tests.factories import (
     KELA_HANDLER,
+    dump,
     grant,
     guardian_principal,
     inform,
@@ -43,20 +44,6 @@ def person(role: str, code: str) -> Any:
     who = guardian_principal(code) if role == "guardian" else None
     assert who is not None
     return dataclasses.replace(who, subject=f"{role}-{uuid.uuid4().hex[:8]}")
-
-
-def dump(database_url: str) -> str:
-    """Every value of every table, as text: what a stolen dump would show."""
-    engine = make_sync_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            values = []
-            for table in inspect(connection).get_table_names():
-                for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
-                    values += [str(v) for v in row]
-            return "\n".join(values)
-    finally:
-        engine.dispose()
 
 
 async def test_a_dump_shows_no_code_and_every_lookup_still_works(
@@ -154,6 +141,18 @@ async def test_keys_rotate_and_old_rows_decrypt_until_rewritten(
         done = await rotate(app.state.runtime.sessions, app.state.runtime.pii)
         assert done.rehashed == 2
         await looked_up(api, {old_code: old_id, new_code: new_id})
+        # the codes' index holds the new hashes, and nothing under the old lookup key
+        pii = app.state.runtime.pii
+        async with app.state.runtime.sessions() as session:
+            index = (
+                await session.execute(select(PersonalIdIndex.lookup, PersonalIdIndex.client_id))
+            ).all()
+        assert {(lookup, str(c)) for lookup, c in index} == {
+            (personal_id_lookup(old_code, pii), old_id),
+            (personal_id_lookup(new_code, pii), new_id),
+        }
+        # and a registration of the code is still the same client
+        assert await register(api, personalId=old_code) == old_id
 
 
 async def keys_of(app: Starlette) -> dict[str, str]:
@@ -175,67 +174,6 @@ async def test_production_refuses_to_start_without_its_keyring(settings: Setting
     with pytest.raises(SettingsError, match="INFOCAP_PII_KEY_FILE"):
         async with app.router.lifespan_context(app):
             pass
-
-
-def test_the_migration_moves_existing_codes_out_of_the_clear(database_url: str) -> None:
-    """A database from before 0009, with codes in clear, migrated with a keyring."""
-    from alembic import command
-    from alembic.config import Config
-
-    from schema.db import MIGRATIONS
-
-    engine = make_sync_engine(database_url)
-    sqlite = database_url.startswith("sqlite")
-    code, guardian = personal_id(), personal_id()
-    client_id, guardianship_id = uuid.uuid4(), uuid.uuid4()
-    try:
-        with engine.begin() as connection:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0005")
-
-            def key(value: uuid.UUID) -> Any:
-                return value.hex if sqlite else value
-
-            connection.execute(
-                text(
-                    "INSERT INTO clients (id, personal_id, name, search_name, language,"
-                    " organiser_id, protected_identity, immigrant, registered_at,"
-                    " registered_by_org) VALUES (:id, :pid, 'A', 'a', 'FI', 'wc-pirkanmaa',"
-                    " false, false, '2026-01-01 00:00:00', 'kela')"
-                ),
-                {"id": key(client_id), "pid": code},
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO guardianships (id, guardian_personal_id, ward_id, kind,"
-                    " valid_from, recorded_at, source) VALUES (:id, :g, :w, 'GUARDIAN_FULL',"
-                    " '2026-01-01', '2026-01-01 00:00:00', 'import')"
-                ),
-                {"id": key(guardianship_id), "g": guardian, "w": key(client_id)},
-            )
-    finally:
-        engine.dispose()
-    assert code in dump(database_url)
-    keyring = new_keyring("m1")
-    migrate(database_url, keyring=keyring)
-    everything = dump(database_url)
-    assert code not in everything
-    assert guardian not in everything
-    engine = make_sync_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            columns = {c["name"] for c in inspect(connection).get_columns("clients")}
-            assert "personal_id" not in columns
-            client = connection.execute(select(Client.__table__)).one()
-            ward = connection.execute(select(Guardianship.__table__)).one()
-    finally:
-        engine.dispose()
-    assert keyring.decrypt(client.personal_id_cipher, CLIENT_CODE) == code
-    assert client.personal_id_hash == keyring.lookup(code)
-    assert keyring.decrypt(ward.guardian_cipher, GUARDIAN_CODE) == guardian
-    assert ward.guardian_hash == keyring.lookup(guardian)
 
 
 def test_the_pii_commands(database_url: str, tmp_path: Path, monkeypatch: Any, capsys: Any):

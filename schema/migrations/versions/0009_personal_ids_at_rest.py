@@ -133,7 +133,7 @@ def downgrade() -> None:
     if clients or guardianships or indexed:
         keyring = _keyring()
         codes = {_same(i): keyring.decrypt(cipher, CLIENT_CODE) for i, cipher in clients}
-        for i, cipher in clients:
+        for i, _ in clients:
             bind.execute(
                 sa.text("UPDATE clients SET personal_id = :p WHERE id = :i"),
                 {"i": i, "p": codes[_same(i)]},
