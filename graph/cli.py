@@ -322,7 +322,10 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
         if args.demo:
             settings = asyncio.run(prepare_demo(settings, f"http://{host}:{port}/graphql"))
         elif is_sqlite(settings.database_url):
-            migrate(settings.database_url)  # once, before the workers start
+            from graph.runtime import pii_keyring
+
+            # once, before the workers start
+            migrate(settings.database_url, keyring=pii_keyring(settings))
         if workers > 1 and not os.environ.get(MULTIPROC_ENV):
             # Each worker writes its metrics here; a scrape adds them up. Fresh each run.
             metrics_dir = stack.enter_context(

@@ -105,7 +105,9 @@ async def clients(
             raise BadUserInput("search is longer than 200 characters")
         try:
             code = service.parse_personal_id(term)
-            query = query.where(ClientRow.id == service.client_of_code(code, ctx.pii).scalar_subquery())
+            query = query.where(
+                ClientRow.id == service.client_of_code(code, ctx.pii).scalar_subquery()
+            )
         except BadUserInput:
             query = query.where(ClientRow.search_name.contains(term.casefold(), autoescape=True))
     ordered = _ordered(ctx, query, order_by, args.after)

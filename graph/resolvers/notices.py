@@ -68,7 +68,7 @@ async def notice_inbox(
     shown = [(r, v) for r, v in zip(rows, views, strict=True) if v is not None and v.access.visible]
 
     async def count() -> int:
-        visible = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today))
+        visible = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today, ctx.pii))
         counted = listed.where(NoticeRow.client_id.in_(visible)).with_only_columns(func.count())
         return int(await ctx.session.scalar(counted) or 0)
 

@@ -63,9 +63,7 @@ def _client_of_lookup(lookup: str) -> Select[uuid.UUID]:
     return select(PersonalIdIndex.client_id).where(PersonalIdIndex.lookup == lookup)
 
 
-async def client_id_by_code(
-    session: AsyncSession, code: str, keyring: Keyring
-) -> uuid.UUID | None:
+async def client_id_by_code(session: AsyncSession, code: str, keyring: Keyring) -> uuid.UUID | None:
     found: uuid.UUID | None = await session.scalar(client_of_code(code, keyring))
     return found
 

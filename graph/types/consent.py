@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
 from strawberry.scalars import JSON
 
 from authz import rows
@@ -97,10 +98,15 @@ class ConsentGrantor:
             key = uuid.UUID(self.person.removeprefix(GUARDIANSHIP_PREFIX))
         except ValueError:
             return None
-        row = await info.context.loaders.row(GuardianshipRow).load(key)
-        if row is None or row.ward_id != access.client_id:
+        # Guardian grants are few: a statement each, by the ward's key (one shard).
+        cipher = await info.context.session.scalar(
+            select(GuardianshipRow.guardian_cipher).where(
+                GuardianshipRow.ward_id == access.client_id, GuardianshipRow.id == key
+            )
+        )
+        if cipher is None:
             return None
-        return info.context.pii.decrypt(row.guardian_cipher, GUARDIAN_CODE)
+        return info.context.pii.decrypt(cipher, GUARDIAN_CODE)
 
 
 @strawberry.type(description="A grant in the client's ledger, as it stands now.")
