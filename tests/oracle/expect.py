@@ -502,8 +502,8 @@ def event(st: Stand, ev: dict[str, Any]) -> dict[str, Any]:
         ("prev", ev["prev"], None),
         ("hash", ev["hash"], None),
         ("selfRecorded", self_recorded, None),
-        ("body", body, lambda: st.knows_row(named)),
-        ("canonical", canonical, lambda: st.knows_row(named)),
+        ("body", body, lambda: st.knows_event_names(named)),
+        ("canonical", canonical, lambda: st.knows_event_names(named)),
     ):
         o.field(name, "CONSENT", value, link=link)
     return o.done()

@@ -121,12 +121,15 @@ class Ledger:
     prohibitions: dict[int, ProhibitionFact]
     party: dict[int, str | None]
     """Each event's party organisation, for a dpo's scope."""
+    ended: dict[int, "GrantFact | ProhibitionFact"]
+    """What each WITHDRAW or LIFT_PROHIBITION event ended, by the event's seq."""
 
     @classmethod
     def fold(cls, events: list[dict[str, Any]]) -> "Ledger":
         grants: dict[int, GrantFact] = {}
         prohibitions: dict[int, ProhibitionFact] = {}
         party: dict[int, str | None] = {}
+        ended: dict[int, GrantFact | ProhibitionFact] = {}
         for event in events:
             seq, body, at = event["seq"], event["body"], _time(event["at"])
             assert at is not None
@@ -156,11 +159,13 @@ class Ledger:
                 grant = grants[int(body["grant"])]
                 grant.ended_at = at
                 party[seq] = grant.grantee
+                ended[seq] = grant
             elif kind == "LIFT_PROHIBITION":
                 prohibition = prohibitions[int(body["prohibition"])]
                 prohibition.ended_at = at
                 party[seq] = prohibition.org
-        return cls(grants, prohibitions, party)
+                ended[seq] = prohibition
+        return cls(grants, prohibitions, party, ended)
 
     def allows(self, org: str | None, category: str, row: Row | None, at: datetime) -> bool:
         if org is None:
@@ -188,6 +193,17 @@ class Stand:
         self.snap = world.snap
         self.client = self.snap.clients[client_id]
         self.ledger = world.ledger(client_id)
+
+    @cached_property
+    def log_named(self) -> set[int]:
+        """The ledger seqs the caller's organisation's access-log rows about this client
+        name (a grant that allowed, a prohibition that blocked): a dpo audits those."""
+        org = self.who.org
+        named: set[int] = set()
+        for row in self.world.log:
+            if row.client_id == self.client_id and org is not None and row.organisation_id == org:
+                named.update(s for s in (row.consent_seq, row.prohibition_seq) if s is not None)
+        return named
 
     @cached_property
     def relationships(self) -> set[str]:
@@ -310,6 +326,8 @@ class Stand:
         if not self.audit_only:
             return True
         party = rule.grantee if isinstance(rule, GrantFact) else rule.org
+        if rule.seq in self.log_named:
+            return True
         return self.who.org is not None and self.who.org in (party, rule.recorder)
 
     def knows_event(self, event: dict[str, Any]) -> bool:
@@ -317,11 +335,18 @@ class Stand:
             return False
         if not self.audit_only:
             return True
-        org = self.who.org
-        return org is not None and org in (
-            event["actor"].get("org"),
-            self.ledger.party[event["seq"]],
-        )
+        org, seq = self.who.org, event["seq"]
+        if seq in self.log_named:
+            return True
+        ended = self.ledger.ended.get(seq)
+        if ended is not None and self.knows_rule(ended):
+            return True
+        return org is not None and org in (event["actor"].get("org"), self.ledger.party[seq])
+
+    def knows_event_names(self, row: Row | None) -> bool:
+        """An event's body and hashed text: whole to a dpo (one signed consent record),
+        to anyone else when the row they name may be known of."""
+        return self.audit_only or self.knows_row(row)
 
     def knows_log_entry(self, row: Any) -> bool:
         if not self.decide("ACCESS_LOG").knowable:
@@ -364,6 +389,8 @@ class Reference:
         self.snap = snap
         self._guardian_codes = guardian_codes
         self._ledgers: dict[uuid.UUID, Ledger] = {}
+        self.log: list[Any] = []
+        """The access log as the principal asking finds it (set before its questions)."""
 
     def guardian_code(self, row: Any) -> str:
         return self._guardian_codes[row.id]

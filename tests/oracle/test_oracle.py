@@ -315,6 +315,7 @@ class Oracle:
 
     def cases_for(self, who: Who, log: list[Any]) -> list[Case]:
         snap, ref = self.snap, self.ref
+        ref.log = log
         codes = self.ref_guardian_codes
         cases = []
         ids = sorted(snap.codes)
