@@ -21,6 +21,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -229,6 +230,24 @@ async def pg_api(pg_url: str, keys: Keys, tmp_path: Path, pii_key_file: Path) ->
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield Api(application)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand this process's security figures to the controller,
+    which adds every worker's up (``pytest_testnodedown``)."""
+    from tests import figures
+
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["security_figures"] = dict(figures.FIGURES)
+
+
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the xdist controller: a worker's security figures, added to the run's."""
+    from tests import figures
+
+    for name, amount in getattr(node, "workeroutput", {}).get("security_figures", {}).items():
+        figures.add(name, amount)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
