@@ -23,19 +23,25 @@ from ledger.service import load_states
 from ledger.state import ConsentState, Grant, Prohibition
 from schema.enums import GuardianshipKind, Role
 from schema.models import AccessLogEntry, Client, ClientRelationship, Guardianship, Notice
+from schema.pii import CLIENT_CODE, Keyring
 
 
-def active_guardianship(person: str, today: date) -> list[ColumnElement[bool]]:
-    """The SQL conditions of a guardianship of ``person`` in force on ``today``."""
+def active_guardianship(person_hash: str, today: date) -> list[ColumnElement[bool]]:
+    """The SQL conditions of a guardianship in force on ``today`` of the person whose
+    code's lookup hash is ``person_hash``."""
     return [
-        Guardianship.guardian_personal_id == person,
+        Guardianship.guardian_hash == person_hash,
         Guardianship.valid_from <= today,
         or_(Guardianship.valid_until.is_(None), Guardianship.valid_until >= today),
     ]
 
 
 async def load_access(
-    session: AsyncSession, principal: Principal, clients: Sequence[Client], today: date
+    session: AsyncSession,
+    principal: Principal,
+    clients: Sequence[Client],
+    today: date,
+    pii: Keyring,
 ) -> dict[uuid.UUID, ClientAccess]:
     ids = [c.id for c in clients]
     if not ids:
@@ -44,7 +50,8 @@ async def load_access(
     if Role.guardian in principal.roles and principal.person:
         rows = await session.execute(
             select(Guardianship.ward_id, Guardianship.kind).where(
-                Guardianship.ward_id.in_(ids), *active_guardianship(principal.person, today)
+                Guardianship.ward_id.in_(ids),
+                *active_guardianship(pii.lookup(principal.person), today),
             )
         )
         for ward_id, kind in rows:
@@ -57,7 +64,7 @@ async def load_access(
         facts = ClientFacts(
             client_id=client.id,
             organiser_id=client.organiser_id,
-            personal_id=client.personal_id,
+            personal_id=pii.decrypt(client.personal_id_cipher, CLIENT_CODE),
             protected_identity=client.protected_identity,
             guardianships=frozenset(kinds.get(client.id, ())),
             notice_party=client.id in parties,

@@ -37,6 +37,7 @@ from schema.models import (
     Guardianship,
     Notice,
 )
+from schema.pii import CLIENT_CODE, Keyring
 
 KINDS_OF_SUBJECT = {
     GUARDIAN_FULL: frozenset({GuardianshipKind.PARENT_OF_MINOR, GuardianshipKind.GUARDIAN_FULL}),
@@ -96,16 +97,17 @@ async def access_at(
     client: Client,
     at: datetime,
     today: date,
+    pii: Keyring,
     guardians: Guardians | None = None,
 ) -> Replayed:
     """``principal``'s access to ``client`` at ``at`` (``today`` is that moment's date in
-    Helsinki, the date guardianships are valid on)."""
+    Helsinki, the date guardianships are valid on; ``pii`` decrypts the client's code)."""
     protected, organiser, recorded = await _facts(session, client, at)
     state, events = await state_at(session, client.id, at)
     facts = ClientFacts(
         client_id=client.id,
         organiser_id=organiser,
-        personal_id=client.personal_id,
+        personal_id=pii.decrypt(client.personal_id_cipher, CLIENT_CODE),
         protected_identity=protected,
         guardianships=await _guardianships(session, principal, client.id, at, today, guardians),
         notice_party=await _notice_party(session, principal, client.id, at),

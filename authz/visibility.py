@@ -13,9 +13,10 @@ from authz.principal import COUNTY_ROLES, KELA_ROLES, Principal
 from schema.enums import Role
 from schema.models import Client, ClientRelationship, Guardianship, Notice, PersonalIdIndex
 from schema.models.client import personal_id_lookup
+from schema.pii import Keyring
 
 
-def visible_clients(principal: Principal, today: date) -> ColumnElement[bool]:
+def visible_clients(principal: Principal, today: date, pii: Keyring) -> ColumnElement[bool]:
     roles = principal.roles
     if roles & KELA_ROLES or Role.dpo in roles:
         return true()
@@ -38,13 +39,15 @@ def visible_clients(principal: Principal, today: date) -> ColumnElement[bool]:
         )
     if Role.client in roles and principal.person:
         own = select(PersonalIdIndex.client_id).where(
-            PersonalIdIndex.lookup == personal_id_lookup(principal.person)
+            PersonalIdIndex.lookup == personal_id_lookup(principal.person, pii)
         )
         clauses.append(Client.id == own.scalar_subquery())
     if Role.guardian in roles and principal.person:
         clauses.append(
             Client.id.in_(
-                select(Guardianship.ward_id).where(*active_guardianship(principal.person, today))
+                select(Guardianship.ward_id).where(
+                    *active_guardianship(pii.lookup(principal.person), today)
+                )
             )
         )
     return or_(*clauses) if clauses else false()

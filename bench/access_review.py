@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz import rows
 from authz.principal import Principal
+from bench.identity import environment_keyring, stored_code
 from ledger import access_review as review
 from schema.db import make_engine, make_sessions, migrate
 from schema.enums import OrganisationType, RelationshipOrigin, Role
@@ -52,12 +53,13 @@ def dpo(org: str) -> Principal:
 
 async def fill(session: AsyncSession, count: int, rng: random.Random) -> None:
     clients = [uuid.uuid4() for _ in range(2000)]
+    keyring = environment_keyring()
     await session.execute(
         insert(Client),
         [
             {
                 "id": c,
-                "personal_id": f"{n:011d}",
+                **stored_code(f"{n:011d}", keyring),
                 "name": f"Asiakas {n}",
                 "search_name": f"asiakas {n}",
                 "language": "FI",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench.server import ROOT
 from schema.db import MIGRATIONS, make_sync_engine
+from schema.pii import Keyring
 
 HEAD = (
     "from alembic.config import Config\n"
@@ -65,8 +66,9 @@ def head(tree: Path) -> str:
     return out.stdout.strip()
 
 
-def to_revision(url: str, revision: str) -> None:
-    """Bring the copy to ``revision`` with this tree's migrations (a downgrade)."""
+def to_revision(url: str, revision: str, keyring: Keyring) -> None:
+    """Bring the copy to ``revision`` with this tree's migrations (a downgrade; ``keyring``
+    decrypts the personal identity codes when it goes below 0009)."""
     from alembic import command
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -86,6 +88,7 @@ def to_revision(url: str, revision: str) -> None:
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
+            config.attributes["pii_keyring"] = keyring
             command.downgrade(config, revision)
     finally:
         engine.dispose()

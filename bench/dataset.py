@@ -39,6 +39,7 @@ from ledger.events import (
 )
 from ledger.service import canonical_text, party_of
 from ledger.state import ConsentState
+from schema.pii import Keyring
 
 SCALES = {"tiny": 60, "small": 300, "medium": 20_000, "large": 200_000}
 RICH_EVERY = 50
@@ -367,9 +368,10 @@ class Generated:
 class ClientMaker:
     """Generates clients ``start`` … into ``rows``; deterministic for (seed, index, anchor)."""
 
-    def __init__(self, seed: int, anchor: datetime) -> None:
+    def __init__(self, seed: int, anchor: datetime, keyring: Keyring) -> None:
         self.seed = seed
         self.anchor = anchor
+        self.keyring = keyring
         self.rng = random.Random(seed)  # noqa: S311  (synthetic data, not secrets)
         self.changes: list[tuple[datetime, uuid.UUID, str, uuid.UUID, str]] = []
 
@@ -435,7 +437,7 @@ class ClientMaker:
                     recorded_at=registered,
                 )
             )
-        rows.merge(identity_rows(person, guardians))
+        rows.merge(identity_rows(person, guardians, self.keyring))
         self.change(registered, client_id, "CLIENT", client_id, "CREATED")
         worker = worker_sub(organiser)
         rows.add(
@@ -1020,9 +1022,11 @@ class ClientMaker:
             )
 
 
-def generate(seed: int, anchor: datetime, start: int, stop: int) -> tuple[Rows, list[Generated]]:
-    """The rows of clients ``start`` … ``stop - 1``."""
-    maker = ClientMaker(seed, anchor)
+def generate(
+    seed: int, anchor: datetime, start: int, stop: int, keyring: Keyring
+) -> tuple[Rows, list[Generated]]:
+    """The rows of clients ``start`` … ``stop - 1``, their codes stored under ``keyring``."""
+    maker = ClientMaker(seed, anchor, keyring)
     rows = Rows()
     made = [maker.client(index, rows) for index in range(start, stop)]
     return rows, made

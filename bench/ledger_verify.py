@@ -39,6 +39,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.identity import environment_keyring, stored_code
 from ledger.chain import GENESIS, make_event
 from ledger.checkpoints import LogConfig
 from ledger.dbapi import rows
@@ -103,6 +104,7 @@ def chain(client: uuid.UUID, count: int) -> Iterator[dict[str, Any]]:
 
 async def fill(engine: AsyncEngine, events: int) -> None:
     clients = max(1, events // EVENTS_PER_CLIENT)
+    keyring = environment_keyring()
     async with engine.begin() as conn:
         for start in range(0, clients, 2000):
             ids = [uuid.uuid4() for _ in range(min(2000, clients - start))]
@@ -111,7 +113,7 @@ async def fill(engine: AsyncEngine, events: int) -> None:
                 [
                     {
                         "id": cid,
-                        "personal_id": f"{start + n:011d}",
+                        **stored_code(f"{start + n:011d}", keyring),
                         "name": "Bench Client",
                         "search_name": "bench client",
                         "language": "FI",

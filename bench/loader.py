@@ -19,6 +19,7 @@ from sqlalchemy import ForeignKeyConstraint
 
 from bench.dataset import Generated, chunks, generate
 from schema.base import Base
+from schema.pii import Keyring
 
 CHUNK = 500
 APPENDED_BASE = 10**15
@@ -47,10 +48,10 @@ def dsn(url: str) -> str:
 
 
 def _load_chunk(
-    args: tuple[str, int, datetime, int, int],
+    args: tuple[str, int, datetime, int, int, Keyring],
 ) -> tuple[Counter[str], list[Generated]]:
-    url, seed, anchor, start, stop = args
-    rows, made = generate(seed, anchor, start, stop)
+    url, seed, anchor, start, stop, keyring = args
+    rows, made = generate(seed, anchor, start, stop, keyring)
     appended = APPENDED_BASE + start * 1000
     columns, changes = rows.tables.get("changes", ((), []))
     rows.tables["changes"] = (
@@ -76,13 +77,15 @@ def load(
     *,
     seed: int = 2017,
     anchor: datetime,
+    keyring: Keyring,
     processes: int = 2,
     progress: bool = True,
 ) -> Loaded:
-    """Generate and load ``clients`` clients into the migrated database at ``url``."""
+    """Generate and load ``clients`` clients into the migrated database at ``url``, their
+    personal identity codes stored under ``keyring`` (the served processes' keyring)."""
     started = time.perf_counter()
     loaded = Loaded(clients)
-    work = [(url, seed, anchor, start, stop) for start, stop in chunks(clients, CHUNK)]
+    work = [(url, seed, anchor, start, stop, keyring) for start, stop in chunks(clients, CHUNK)]
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
         for done, (counts, made) in enumerate(pool.imap(_load_chunk, work), start=1):

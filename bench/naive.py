@@ -29,6 +29,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from bench import raw
+from bench.identity import shown_code
 from bench.server import ROOT
 
 ENFORCER = casbin.Enforcer(str(ROOT / "authz" / "model.conf"), str(ROOT / "authz" / "policy.csv"))
@@ -505,8 +506,8 @@ class Client:
         return str(self.row[3])
 
     @strawberry.field(extensions=[guarded("PERSONAL_ID")])
-    def personal_id(self) -> str | None:
-        return str(self.row[1])
+    def personal_id(self, info: Info) -> str | None:
+        return shown_code(str(self.row[1]), info.context["keyring"])
 
     @strawberry.field(extensions=[guarded("CONTACT")])
     def address(self) -> str | None:
@@ -647,6 +648,7 @@ class Naive(raw.Raw):
                 "org": claims.get("org"),
                 "role": (claims.get("roles") or [""])[0],
                 "names": self.names,
+                "keyring": self.keyring,
             }
             result = await SCHEMA.execute(
                 body["query"], variable_values=body.get("variables"), context_value=context

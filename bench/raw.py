@@ -29,9 +29,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bench.identity import environment_keyring, shown_code
+
 POOL = 10
 CLIENT = (
-    "SELECT id, personal_id, name, language, organiser_id, address, phone, email,"
+    "SELECT id, personal_id_cipher, name, language, organiser_id, address, phone, email,"
     " protected_identity FROM clients WHERE id IN (%(c)s)"
 )
 RELATION = (
@@ -161,6 +163,7 @@ class Raw:
         self.url = url
         self.pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
         self.names: dict[str, str] = {}
+        self.keyring = environment_keyring()
 
     async def open(self) -> None:
         for _ in range(POOL):
@@ -258,7 +261,7 @@ class Raw:
             "id": str(client[0]),
             "name": client[2],
             "language": client[3],
-            "personalId": client[1],
+            "personalId": shown_code(client[1], self.keyring),
             "address": client[5],
             "phone": client[6],
             "email": client[7],

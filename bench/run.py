@@ -32,6 +32,7 @@ from authz.policy_check import COUNTY, KELA, problems
 from bench import before as before_rev
 from bench import capture, documents, load, raw, report
 from bench.dataset import SCALES, default_anchor, worker_sub
+from bench.identity import bench_keyring
 from bench.loader import Loaded, dsn
 from bench.loader import load as load_dataset
 from bench.server import (
@@ -47,6 +48,7 @@ from bench.server import (
 from bench.workloads import Workloads
 from graph.settings import Settings
 from schema.db import make_engine, make_sessions, migrate
+from schema.pii import read_keyring
 from tests.pgserver import PostgresServer, postgres_server
 
 DATABASE = "bench"
@@ -87,6 +89,8 @@ class Bench:
         self.scratch = scratch
         self.url = pg.url(DATABASE)
         self.tokens = Tokens.create(scratch)
+        self.pii_key_file = bench_keyring(scratch)
+        self.keyring = read_keyring(self.pii_key_file)
         self.results: dict[str, Any] = {"workloads": {}, "notes": []}
         self.seconds = args.seconds if args.seconds else (1.5 if args.quick else 10.0)
         self.loaded: Loaded | None = None
@@ -114,9 +118,11 @@ class Bench:
         admin = dsn(self.pg.url())
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {DATABASE}")
-        migrate(self.url)
+        migrate(self.url, keyring=self.keyring)
         self.say(f"loading {clients:,} clients ({self.args.scale}) …")
-        self.loaded = load_dataset(self.url, clients, anchor=default_anchor(), processes=2)
+        self.loaded = load_dataset(
+            self.url, clients, anchor=default_anchor(), keyring=self.keyring, processes=2
+        )
         with psycopg.connect(dsn(self.url), autocommit=True) as conn:
             conn.execute(raw.BENCH_INSERTS)
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
@@ -138,7 +144,8 @@ class Bench:
         self.workloads = Workloads(self.tokens, loaded.rich, loaded.sample)
 
     def env(self, url: str | None = None, policy: Path | None = None) -> dict[str, str]:
-        return service_environment(url or self.url, self.tokens, self.scratch, policy)
+        env = service_environment(url or self.url, self.tokens, self.scratch, policy)
+        return env | {"INFOCAP_PII_KEY_FILE": str(self.pii_key_file)}
 
     # --- measuring --------------------------------------------------------------------------
 
@@ -227,7 +234,7 @@ class Bench:
         url = self.pg.url(BEFORE_DATABASE)
         with before_rev.worktree(rev, self.scratch) as tree:
             revision = before_rev.head(tree)
-            before_rev.to_revision(url, revision)
+            before_rev.to_revision(url, revision, self.keyring)
             self.results["before"] = {"rev": rev, "commit": before_rev.describe(tree)}
             self.say(f"before: {self.results['before']['commit']}")
             served = serve_infocap("before", self.env(url), self.scratch, tree=tree)
@@ -252,6 +259,7 @@ class Bench:
             jwt_audience=AUDIENCE,
             attachment_dir=self.scratch / "attachments",
             checkpoint_interval=0,
+            pii_key_file=self.pii_key_file,
         )
         token = self.tokens.token("social_worker", org, worker_sub(org))
         answer, captured = asyncio.run(

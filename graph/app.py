@@ -15,7 +15,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from authz.authn import KeySource
 from graph.context import Clock, utc_now
-from graph.errors import INTERNAL, INTERNAL_MESSAGE, error_body
+from graph.errors import INTERNAL, INTERNAL_MESSAGE, ServiceUnavailable, error_body, unavailable
 from graph.health import healthz, metrics_endpoint, readyz
 from graph.http import BearerAuth, BodyLimit, InfocapGraphQL, body_limit, download
 from graph.ide import PREFIX, asset, page_html
@@ -110,5 +110,12 @@ def cors(settings: Settings) -> list[Middleware]:
     ]
 
 
-async def internal_error(_: Request, __: Exception) -> JSONResponse:
+async def internal_error(_: Request, error: Exception) -> JSONResponse:
+    if unavailable(error):
+        refusal = ServiceUnavailable()
+        return JSONResponse(
+            error_body(refusal.code, refusal.message, retryAfter=refusal.retry_after),
+            status_code=503,
+            headers={"Retry-After": str(refusal.retry_after)},
+        )
     return JSONResponse(error_body(INTERNAL, INTERNAL_MESSAGE), status_code=500)

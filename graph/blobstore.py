@@ -2,8 +2,9 @@
 
 Content is written once (to a temporary file, then renamed into place), so a second
 upload of the same bytes writes nothing and a crash never leaves half a file under a
-hash. Files whose row was rolled back stay as unreferenced content and are reused by
-the next upload of the same bytes.
+hash. Files whose row was rolled back stay as unreferenced content until
+``infocap attachments sweep`` removes them (``graph/blob_sweep.py``); an upload of bytes
+already stored touches the file, so that a sweep keeps what it is about to refer to.
 """
 
 import hashlib
@@ -31,7 +32,11 @@ class BlobStore:
     def _write(self, sha256: str, content: bytes) -> None:
         target = self.path(sha256)
         if target.exists():
-            return
+            try:
+                os.utime(target)  # wanted again: young for the sweep's grace period
+                return
+            except FileNotFoundError:
+                pass  # swept away just now: write it anew
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
             handle.write(content)

@@ -83,6 +83,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     guardians.add_argument("file", type=Path)
 
+    pii = commands.add_parser("pii", help="the keys of personal identity codes at rest")
+    pii_commands = pii.add_subparsers(dest="pii_command", required=True)
+    keygen = pii_commands.add_parser("keygen", help="write a new keyring to FILE")
+    keygen.add_argument("file", type=Path)
+    add_key = pii_commands.add_parser(
+        "add-key", help="add a new current encryption key to INFOCAP_PII_KEY_FILE"
+    )
+    add_key.add_argument("key_id")
+    pii_commands.add_parser(
+        "rotate",
+        help="re-encrypt every code under the current key and recompute every lookup hash",
+    )
+    attachments = commands.add_parser("attachments", help="attachment content")
+    attachment_commands = attachments.add_subparsers(dest="attachments_command", required=True)
+    sweep = attachment_commands.add_parser(
+        "sweep", help="remove content no attachment refers to, older than the grace period"
+    )
+    sweep.add_argument(
+        "--grace",
+        type=float,
+        default=None,
+        help="seconds (default: INFOCAP_ATTACHMENT_SWEEP_GRACE)",
+    )
     ledger = commands.add_parser("ledger", help="the consent ledger and its transparency log")
     witness = commands.add_parser("witness", help="a witness of the transparency log")
     ledger_cli.add_commands(ledger, witness)
@@ -93,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "schema":
             return export_schema(args.output)
+        if args.command == "pii" and args.pii_command == "keygen":
+            return pii_keygen(args.file)
         if args.command == "settings":
             return write_settings_docs(args.output)
         if args.command == "check":
@@ -109,10 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return serve_command(settings, args)
         if args.command == "migrate":
+            from graph.runtime import pii_keyring
             from schema.db import migrate
 
             owner = settings.migration_database_url or settings.database_url
-            migrate(owner, app_role=settings.app_role)
+            migrate(owner, app_role=settings.app_role, keyring=pii_keyring(settings))
             granted = (
                 f"; {settings.app_role} granted the service's privileges"
                 if settings.app_role
@@ -124,12 +150,80 @@ def main(argv: Sequence[str] | None = None) -> int:
             return partition_command(settings, args.partitions)
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))
+        if args.command == "pii":
+            return asyncio.run(pii_command(settings, args))
+        if args.command == "attachments":
+            return asyncio.run(sweep_attachments(settings, args.grace))
         if args.command == "audit":
             return audit_cli.run(settings, args)
         return ledger_cli.run(settings, args)
     except SettingsError as error:
         print(f"infocap: {error}", file=sys.stderr)
         return 2
+
+
+def pii_keygen(path: Path) -> int:
+    from schema.pii import new_keyring, write_keyring
+
+    if path.exists():
+        print(f"infocap: {path} exists; a keyring is never overwritten", file=sys.stderr)
+        return 1
+    write_keyring(path, new_keyring())
+    print(f"wrote {path} (readable by its owner only): set INFOCAP_PII_KEY_FILE to it")
+    return 0
+
+
+async def pii_command(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.pii_rotation import rotate
+    from graph.runtime import pii_keyring
+    from schema.db import make_engine, make_sessions
+    from schema.pii import KeyringError, read_keyring, write_keyring
+
+    if settings.pii_key_file is None:
+        raise SettingsError("set INFOCAP_PII_KEY_FILE to the keyring")
+    if args.pii_command == "add-key":
+        try:
+            keyring = read_keyring(settings.pii_key_file).with_new_key(args.key_id)
+        except KeyringError as error:
+            raise SettingsError(f"INFOCAP_PII_KEY_FILE: {error}") from error
+        write_keyring(settings.pii_key_file, keyring)
+        print(
+            f"key {args.key_id} is current in {settings.pii_key_file}: restart the service, "
+            "then run infocap pii rotate"
+        )
+        return 0
+    engine = make_engine(settings.database_url)
+    try:
+        done = await rotate(make_sessions(engine), pii_keyring(settings))
+    finally:
+        await engine.dispose()
+    print(
+        f"{done.clients} client codes and {done.guardianships} guardian codes under key "
+        f"{done.key}; {done.reencrypted} re-encrypted, {done.rehashed} lookup hashes recomputed"
+    )
+    return 0
+
+
+async def sweep_attachments(settings: Settings, grace: float | None) -> int:
+    from graph.blob_sweep import sweep
+    from graph.blobstore import BlobStore
+    from schema.db import make_engine, make_sessions
+
+    engine = make_engine(settings.database_url)
+    try:
+        swept = await sweep(
+            BlobStore(settings.attachment_dir),
+            make_sessions(engine),
+            settings.attachment_sweep_grace if grace is None else grace,
+        )
+    finally:
+        await engine.dispose()
+    print(
+        f"removed {swept.removed} unreferenced files ({swept.removed_bytes} bytes); "
+        f"kept {swept.kept_referenced} referenced and {swept.kept_young} younger than the "
+        "grace period"
+    )
+    return 0
 
 
 def partition_command(settings: Settings, partitions: int) -> int:
@@ -228,7 +322,10 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
         if args.demo:
             settings = asyncio.run(prepare_demo(settings, f"http://{host}:{port}/graphql"))
         elif is_sqlite(settings.database_url):
-            migrate(settings.database_url)  # once, before the workers start
+            from graph.runtime import pii_keyring
+
+            # once, before the workers start
+            migrate(settings.database_url, keyring=pii_keyring(settings))
         if workers > 1 and not os.environ.get(MULTIPROC_ENV):
             # Each worker writes its metrics here; a scrape adds them up. Fresh each run.
             metrics_dir = stack.enter_context(
@@ -274,6 +371,17 @@ def run_server(sock: socket.socket, host: str, port: int, workers: int, log_leve
         uvicorn.Server(config).run(sockets=[sock])
 
 
+def demo_keyring(directory: Path) -> Path:
+    """The demo's own keyring for personal identity codes: made on the first start and
+    kept (unlike the signing key) as long as the database it encrypted is."""
+    from schema.pii import new_keyring, write_keyring
+
+    path = directory / "pii-keys.json"
+    if not path.exists():
+        write_keyring(path, new_keyring("demo-1"))
+    return path
+
+
 async def prepare_demo(settings: Settings, address: str) -> Settings:
     """Keys, data and tokens for demo mode; the settings the workers will read."""
     from graph.demo import (
@@ -290,12 +398,14 @@ async def prepare_demo(settings: Settings, address: str) -> Settings:
     from ledger.witnessing import checkpoint_now
 
     keys = DemoKeys.create(DEMO_DIR)
+    pii_keys = settings.pii_key_file or demo_keyring(DEMO_DIR)
     settings = replace(
         settings,
         jwks_file=keys.jwks_path,
         jwks_url=None,
         jwt_issuer=DEMO_ISSUER,
         demo=True,
+        pii_key_file=pii_keys,
         ledger_key_file=keys.ledger_key_path,
         ledger_origin=DEMO_ORIGIN,
     )
@@ -304,6 +414,7 @@ async def prepare_demo(settings: Settings, address: str) -> Settings:
             "INFOCAP_DEMO": "1",
             "INFOCAP_JWKS_FILE": str(keys.jwks_path),
             "INFOCAP_JWT_ISSUER": DEMO_ISSUER,
+            "INFOCAP_PII_KEY_FILE": str(pii_keys),
             "INFOCAP_LEDGER_KEY_FILE": str(keys.ledger_key_path),
             "INFOCAP_LEDGER_ORIGIN": DEMO_ORIGIN,
         }
@@ -350,7 +461,7 @@ async def import_guardianships(settings: Settings, path: Path) -> int:
         return 2
     async with running(settings) as runtime, runtime.sessions() as session, session.begin():
         now = runtime.clock()
-        report = await import_rows(session, rows, now, helsinki_date(now))
+        report = await import_rows(session, rows, now, helsinki_date(now), runtime.pii)
         if report.errors:
             await session.rollback()
     if report.errors:

@@ -23,6 +23,7 @@ from graph.rate_limits import RateLimiter
 from graph.settings import Settings
 from ledger.access_log import Accessor
 from ledger.checkpoints import LogConfig
+from schema.pii import DEVELOPMENT, Keyring
 
 Clock = Callable[[], datetime]
 
@@ -44,6 +45,8 @@ class Runtime:
     blobs: BlobStore
     live: LiveNotices
     limiter: RateLimiter
+    pii: Keyring = DEVELOPMENT
+    """Encrypts and hashes personal identity codes (``schema/pii.py``)."""
     clock: Clock = utc_now
     log: LogConfig | None = None
     """The transparency log's identity and witnesses, when configured."""
@@ -83,7 +86,7 @@ class Context:
             now=now,
             session=session,
             guard=Guard(runtime.policy, principal, now),
-            loaders=Loaders(session, principal, helsinki_date(now)),
+            loaders=Loaders(session, principal, helsinki_date(now), runtime.pii),
         )
 
     @property
@@ -93,6 +96,10 @@ class Context:
     @property
     def organisations(self) -> Organisations:
         return self.runtime.organisations
+
+    @property
+    def pii(self) -> Keyring:
+        return self.runtime.pii
 
     def accessor(self) -> Accessor:
         return Accessor(

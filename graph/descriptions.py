@@ -525,7 +525,6 @@ DESCRIPTIONS: Mapping[str, str] = {
     "ConsentActor.roles": "The recorder's roles.",
     "ConsentGrantor": "Whose will a ledger event expresses.",
     "ConsentGrantor.kind": "CLIENT, or GUARDIAN acting for the client.",
-    "ConsentGrantor.personalId": "The guardian's personal identity code; null for the client.",
     "ConsentGrant.seq": "The seq of the event that made it. " + GUARDED,
     "ConsentGrant.grantee": "The organisation allowed to see. " + GUARDED,
     "ConsentGrant.categories": "The categories it covers. " + GUARDED,

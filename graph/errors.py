@@ -11,10 +11,14 @@
     │                                          in the window; ``retryAfter`` says when to retry
     ├── OperationTimeout  (TIMEOUT)            the operation ran past its time limit and was
     │                                          cancelled; nothing it wrote is kept
+    ├── ServiceUnavailable (SERVICE_UNAVAILABLE) the database cannot be reached now; nothing
+    │                                          was written; ``retryAfter`` says when to retry
     └── PolicyInvalid     (POLICY_INVALID)     a policy reload refused: the file fails its check
 
 Errors may carry extensions beside the code (``QueryTooComplex``: ``cost``, ``limit``;
-``RateLimited``: ``retryAfter``; input limits: ``field``, ``limit``).
+``RateLimited`` and ``ServiceUnavailable``: ``retryAfter``; input limits: ``field``,
+``limit``). A database that cannot be reached (refused or lost connections, timeouts
+waiting for one) is ``SERVICE_UNAVAILABLE`` wherever it surfaces, never a masked 500.
 
 ``authz.errors`` (UNAUTHENTICATED, FORBIDDEN) and ``ledger.errors`` (BAD_USER_INPUT,
 CONFLICT) carry codes the same way. Anything else is masked as INTERNAL_SERVER_ERROR.
@@ -22,6 +26,8 @@ CONFLICT) carry codes the same way. Anything else is masked as INTERNAL_SERVER_E
 
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from graphql import GraphQLError
 
 from authz.errors import AuthzError
@@ -74,6 +80,39 @@ class PolicyInvalid(GraphError):
     code = "POLICY_INVALID"
 
 
+class ServiceUnavailable(GraphError):
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str = "", *, retry_after: int = 5) -> None:
+        super().__init__(
+            message or "the service cannot reach its database just now; try again shortly",
+            retryAfter=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+_UNREACHABLE = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection within the connect timeout
+    psycopg.OperationalError,
+    ConnectionError,
+)
+
+
+def unavailable(error: BaseException | None) -> bool:
+    """The error says the database cannot be reached (refused, lost or timed out
+    connections), here or in what caused it."""
+    seen = 0
+    while error is not None and seen < 8:
+        if isinstance(error, _UNREACHABLE):
+            return True
+        if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 KNOWN = (GraphError, AuthzError, LedgerError)
 KnownError = GraphError | AuthzError | LedgerError
 INTERNAL = "INTERNAL_SERVER_ERROR"
@@ -98,6 +137,8 @@ def code_of(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, KNOWN):
         return original.code
+    if unavailable(original):
+        return ServiceUnavailable.code
     if error.path is not None:
         return INTERNAL  # raised while resolving, and not one of ours: a fault
     if any(marker in error.message for marker in _COMPLEXITY_MARKERS):
@@ -122,6 +163,8 @@ def shape(error: GraphQLError) -> GraphQLError:
             extensions={"code": INTERNAL},
         )
     original = error.original_error
+    if code == ServiceUnavailable.code and not isinstance(original, KNOWN):
+        original = ServiceUnavailable()  # the driver's words stay in the server log
     message = original.message if isinstance(original, KNOWN) else error.message
     extensions: dict[str, Any] = {"code": code}
     if isinstance(original, GraphError):

@@ -19,11 +19,12 @@ from graph.errors import (
     BadUserInput,
     GraphError,
     QueryTooComplex,
+    ServiceUnavailable,
     shape,
 )
 from graph.per_event import DELIVERING
 from graph.settings import Settings
-from graph.unit_of_work import finish
+from graph.unit_of_work import end
 from graph.websocket import Connection
 from ledger import access_log
 
@@ -59,9 +60,10 @@ class UnitOfWork(SchemaExtension):
         if ctx is not None:
             DELIVERING.set(None)
             errors = bool(getattr(result, "errors", None))
-            if not await finish(ctx, ok=not errors) and isinstance(result, ExecutionResult):
+            failed = await end(ctx, ok=not errors)
+            if failed is not None and isinstance(result, ExecutionResult):
                 result.data = None
-                result.errors = [GraphQLError(INTERNAL_MESSAGE, extensions={"code": INTERNAL})]
+                result.errors = [_failure(failed)]
         yield
 
     async def on_operation(self) -> AsyncIterator[None]:
@@ -73,9 +75,19 @@ class UnitOfWork(SchemaExtension):
         errors = bool(result is not None and result.errors) or bool(
             self.execution_context.pre_execution_errors
         )
-        if not await finish(context, ok=not errors) and result is not None:
+        failed = await end(context, ok=not errors)
+        if failed is not None and result is not None:
             result.data = None
-            result.errors = [GraphQLError(INTERNAL_MESSAGE, extensions={"code": INTERNAL})]
+            result.errors = [_failure(failed)]
+
+
+def _failure(code: str) -> GraphQLError:
+    """The error of an operation whose unit of work could not commit."""
+    if code == ServiceUnavailable.code:
+        refusal = ServiceUnavailable()
+        extensions = {"code": refusal.code, **refusal.extensions}
+        return GraphQLError(refusal.message, original_error=refusal, extensions=extensions)
+    return GraphQLError(INTERNAL_MESSAGE, extensions={"code": INTERNAL})
 
 
 class ErrorShaping(SchemaExtension):

@@ -28,7 +28,9 @@ from graph.errors import (
     OperationTimeout,
     PayloadTooLarge,
     RateLimited,
+    ServiceUnavailable,
     error_body,
+    unavailable,
 )
 from graph.observability.requests import SCOPE_KEY
 from graph.origins import is_local_development
@@ -48,10 +50,15 @@ STATUS = {
     "CONFLICT": 409,
     RateLimited.code: 429,
     OperationTimeout.code: 503,
+    ServiceUnavailable.code: 503,
 }
 # GraphQL errors answer 200 as GraphQL results do, except these: a proxy or a client
 # library retries on them without reading the body.
-RESULT_STATUS = {RateLimited.code: 429, OperationTimeout.code: 503}
+RESULT_STATUS = {
+    RateLimited.code: 429,
+    OperationTimeout.code: 503,
+    ServiceUnavailable.code: 503,
+}
 
 
 def runtime_of(scope: Scope) -> Runtime:
@@ -63,7 +70,7 @@ def refusal(error: KnownError) -> JSONResponse:
     headers = {}
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(error.retry_after)
     extensions = error.extensions if isinstance(error, GraphError) else {}
     return JSONResponse(
@@ -253,6 +260,10 @@ async def download(request: Request) -> Response:
         row, content = await readable(ctx, request.path_params["attachment_id"])
     except KNOWN as error:
         return refuse(request.scope, error)
+    except Exception as error:
+        if not unavailable(error):
+            raise
+        return refuse(request.scope, ServiceUnavailable())
     finally:
         await finish(ctx, ok=True)
     return Response(

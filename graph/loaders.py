@@ -45,6 +45,7 @@ from schema.models import (
     PaymentCommitment,
     PlanVersion,
 )
+from schema.pii import Keyring
 
 M = TypeVar("M", bound=Base)
 _ANY = uuid.UUID(int=0)
@@ -96,10 +97,13 @@ class CountKey:
 
 
 class Loaders:
-    def __init__(self, session: AsyncSession, principal: Principal, today: date) -> None:
+    def __init__(
+        self, session: AsyncSession, principal: Principal, today: date, pii: Keyring
+    ) -> None:
         self._session = session
         self._principal = principal
         self._today = today
+        self._pii = pii
         self.client = DataLoader[uuid.UUID, ClientView | None](self._clients)
         self.plan = DataLoader[uuid.UUID, PlanVersion | None](self._current_plans)
         self.digital_profile = DataLoader[uuid.UUID, DigitalProfile | None](self._digital_profiles)
@@ -165,7 +169,7 @@ class Loaders:
 
     async def _clients(self, ids: list[uuid.UUID]) -> list[ClientView | None]:
         found = (await self._session.scalars(select(Client).where(Client.id.in_(ids)))).all()
-        access = await load_access(self._session, self._principal, found, self._today)
+        access = await load_access(self._session, self._principal, found, self._today, self._pii)
         by_id = {r.id: ClientView(r, access[r.id]) for r in found}
         return [by_id.get(i) for i in ids]
 

@@ -1,6 +1,8 @@
 """Building the runtime a request needs: database, policy, authenticator, organisations."""
 
 import contextlib
+import functools
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from graph.rate_limits import RateLimiter
 from graph.settings import DEMO_KID_PREFIX, Settings, SettingsError
 from ledger.checkpoints import LogConfig, read_private_key
 from schema.db import is_sqlite, make_engine, make_sessions, migrate
+from schema.pii import DEVELOPMENT, Keyring, KeyringError, read_keyring
+
+log = logging.getLogger("infocap")
 
 
 def key_source(settings: Settings) -> KeySource:
@@ -48,6 +53,23 @@ def log_config(settings: Settings) -> LogConfig | None:
     )
 
 
+def pii_keyring(settings: Settings) -> Keyring:
+    """The configured keyring for personal identity codes; in development without one,
+    the published development keyring (production refuses to start without its own)."""
+    if settings.pii_key_file is not None:
+        try:
+            return read_keyring(settings.pii_key_file)
+        except KeyringError as error:
+            raise SettingsError(f"INFOCAP_PII_KEY_FILE is refused: {error}") from error
+    if settings.production:
+        raise SettingsError("production needs INFOCAP_PII_KEY_FILE")
+    log.warning(
+        "INFOCAP_PII_KEY_FILE is not set: personal identity codes are encrypted with the "
+        "published development key"
+    )
+    return DEVELOPMENT
+
+
 def active_policy(settings: Settings) -> ActivePolicy:
     """The configured policy, checked; a policy that fails its check stops the start."""
     try:
@@ -64,9 +86,16 @@ async def running(
     """The runtime, for as long as the block runs. The embedded SQLite database is
     migrated first; PostgreSQL is migrated by ``infocap migrate``, as its owner."""
     policies = active_policy(settings)
+    keyring = pii_keyring(settings)
     if is_sqlite(settings.database_url):
-        await anyio.to_thread.run_sync(migrate, settings.database_url)
-    engine = make_engine(settings.database_url)
+        await anyio.to_thread.run_sync(
+            functools.partial(migrate, settings.database_url, keyring=keyring)
+        )
+    engine = make_engine(
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout,
+        statement_timeout=settings.database_statement_timeout,
+    )
     track_pool(engine)
     try:
         sessions = make_sessions(engine)
@@ -90,6 +119,7 @@ async def running(
             blobs=BlobStore(settings.attachment_dir),
             live=LiveNotices(settings.database_url),
             limiter=RateLimiter(settings),
+            pii=keyring,
             clock=clock,
             log=log_config(settings),
         )

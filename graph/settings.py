@@ -193,6 +193,7 @@ POLICY = "Policy"
 LEDGER = "Ledger"
 OBSERVABILITY = "Observability"
 AUDIT = "Audit"
+PERSONAL_DATA = "Personal data"
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,24 @@ class Settings:
         "and nothing that changes the append-only tables.",
         group=DATABASE,
         secret=True,
+    )
+    database_connect_timeout: float = setting(
+        5.0,
+        "DATABASE_CONNECT_TIMEOUT",
+        "PostgreSQL: seconds to wait for a new connection, or for a free one from the pool, "
+        "before the request is answered `SERVICE_UNAVAILABLE` (503, `Retry-After`)",
+        group=DATABASE,
+        parse=positive_seconds,
+        shown_default="`5`",
+    )
+    database_statement_timeout: float = setting(
+        30.0,
+        "DATABASE_STATEMENT_TIMEOUT",
+        "PostgreSQL: seconds after which the server cancels a statement (a backstop beside "
+        "`INFOCAP_OPERATION_TIMEOUT`, for what runs outside GraphQL)",
+        group=DATABASE,
+        parse=positive_seconds,
+        shown_default="`30`",
     )
     jwks_url: str | None = setting(
         None,
@@ -279,6 +298,16 @@ class Settings:
         group=SERVICE,
         parse=path,
         shown_default="`./attachments`",
+    )
+    attachment_sweep_grace: float = setting(
+        3600.0,
+        "ATTACHMENT_SWEEP_GRACE",
+        "seconds attachment content must have gone unreferenced before "
+        "`infocap attachments sweep` removes it (content whose upload rolled back); longer "
+        "than any upload takes",
+        group=SERVICE,
+        parse=positive_seconds,
+        shown_default="`3600`",
     )
     cors_origins: tuple[str, ...] = setting(
         (),
@@ -463,6 +492,16 @@ class Settings:
         group=AUDIT,
         parse=positive,
     )
+    pii_key_file: Path | None = setting(
+        None,
+        "PII_KEY_FILE",
+        "the keyring that encrypts personal identity codes at rest (AES-256-GCM, keys by id, "
+        "one current) and hashes them for lookup (HMAC-SHA-256): JSON, see docs/security.md. "
+        "`infocap pii keygen FILE` makes one. Required in production; a development run "
+        "without it uses a published development key and says so.",
+        group=PERSONAL_DATA,
+        parse=path,
+    )
     log_level: str = setting(
         "info",
         "LOG_LEVEL",
@@ -532,6 +571,8 @@ def enforce_safe(settings: Settings) -> None:
         missing.append("INFOCAP_LEDGER_KEY_FILE")
     if not settings.ledger_origin:
         missing.append("INFOCAP_LEDGER_ORIGIN")
+    if not settings.pii_key_file:
+        missing.append("INFOCAP_PII_KEY_FILE")
     if missing:
         raise SettingsError(f"production needs {', '.join(missing)}")
     if settings.demo or settings.jwt_issuer == DEMO_ISSUER:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from authz.principal import Principal
 from graph.context import Context, Runtime
+from graph.errors import INTERNAL, ServiceUnavailable, unavailable
 from graph.observability import metrics
 from ledger import access_log
 
@@ -21,8 +22,16 @@ log = logging.getLogger("infocap.unit_of_work")
 
 async def finish(ctx: Context, *, ok: bool) -> bool:
     """Commit (``ok``) or roll back; True when what was meant to commit did."""
+    return await end(ctx, ok=ok) is None
+
+
+async def end(ctx: Context, *, ok: bool) -> str | None:
+    """``finish``, saying why what was meant to commit did not: ``SERVICE_UNAVAILABLE``
+    when the database could not be reached, ``INTERNAL_SERVER_ERROR`` for anything else;
+    ``None`` when all is well."""
     records = ctx.guard.records()
     committed = False
+    fault: BaseException | None = None
     try:
         if ok:
             await access_log.write(ctx.session, ctx.accessor(), records)
@@ -32,15 +41,23 @@ async def finish(ctx: Context, *, ok: bool) -> bool:
             metrics.count_decisions(records)
         else:
             await ctx.session.rollback()
-    except (SQLAlchemyError, OSError):
-        log.exception("the unit of work could not commit")
-        await ctx.session.rollback()
+    except (SQLAlchemyError, OSError) as error:
+        fault = error
+        if unavailable(error):
+            log.warning("the unit of work could not commit: the database is unreachable")
+        else:
+            log.exception("the unit of work could not commit")
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            await ctx.session.rollback()
     finally:
         ctx.runtime.live.discarded(ctx.session)
-        await ctx.session.close()
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            await ctx.session.close()
     if not committed and records:
         await _write_apart(ctx, records)
-    return committed or not ok
+    if committed or not ok:
+        return None
+    return ServiceUnavailable.code if unavailable(fault) else INTERNAL
 
 
 async def _write_apart(ctx: Context, records: list[access_log.AccessRecord]) -> None:
@@ -48,8 +65,14 @@ async def _write_apart(ctx: Context, records: list[access_log.AccessRecord]) -> 
         async with ctx.runtime.sessions() as session, session.begin():
             await access_log.write(session, ctx.accessor(), records)
         metrics.count_decisions(records)
-    except (SQLAlchemyError, OSError):
-        log.exception("the access log of a failed request could not be written")
+    except (SQLAlchemyError, OSError) as error:
+        if unavailable(error):
+            log.warning(
+                "the access log of a failed request could not be written: the "
+                "database is unreachable"
+            )
+        else:
+            log.exception("the access log of a failed request could not be written")
 
 
 @contextlib.asynccontextmanager

@@ -34,8 +34,17 @@ class Actor:
 CLIENT_GRANTOR: Mapping[str, Any] = {"kind": "CLIENT"}
 
 
+GUARDIANSHIP_PREFIX = "guardianship:"
+
+
 def guardian_grantor(person: str) -> dict[str, Any]:
+    """A guardian who decides, named by a pseudonym (``guardianship_pseudonym``); events
+    recorded before personal identity codes were kept encrypted name the code itself."""
     return {"kind": "GUARDIAN", "person": person}
+
+
+def guardianship_pseudonym(guardianship_id: uuid.UUID) -> str:
+    return f"{GUARDIANSHIP_PREFIX}{guardianship_id}"
 
 
 async def start_chain(session: AsyncSession, client_id: uuid.UUID) -> None:

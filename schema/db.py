@@ -6,8 +6,11 @@ derived here. SQLite connections get foreign keys, WAL and a busy timeout, so th
 several writers queue instead of failing.
 """
 
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from schema.pii import Keyring
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -54,20 +60,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, foreign_keys: bool =
     cursor.close()
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    connect_timeout: float = 5.0,
+    statement_timeout: float | None = None,
+) -> AsyncEngine:
     """``hide_parameters``: an error's text never carries the values bound to a statement
-    (a personal identity code must not reach a log through an exception)."""
+    (a personal identity code must not reach a log through an exception).
+
+    On PostgreSQL nothing waits unbounded for the server: a new connection gives up after
+    ``connect_timeout`` seconds, so does a wait for a pooled one, and the server cancels a
+    statement after ``statement_timeout``. A pooled connection is pinged before use, so
+    after a restart of the server the pool reconnects by itself."""
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(target, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
+    if statement_timeout is not None:
+        connect_args["options"] = f"-c statement_timeout={round(statement_timeout * 1000)}"
     return create_async_engine(
         target,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        pool_timeout=connect_timeout,
         hide_parameters=True,
+        connect_args=connect_args,
     )
 
 
@@ -87,6 +109,58 @@ def make_sync_engine(url: str, *, foreign_keys: bool = True) -> Engine:
     return engine
 
 
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def _one_at_a_time(method: F) -> F:
+    @functools.wraps(method)
+    async def serial(self: "SerialSession", *args: Any, **kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        if self._holder is task:  # a call inside a call (scalars → execute)
+            return await method(self, *args, **kwargs)
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            self._holder = task
+            try:
+                return await method(self, *args, **kwargs)
+            finally:
+                self._holder = None
+
+    return serial  # type: ignore[return-value]
+
+
+class SerialSession(AsyncSession):
+    """An ``AsyncSession`` whose operations run one at a time.
+
+    GraphQL resolves sibling fields concurrently (the root fields of a query, the items
+    of a list, the batches of different DataLoaders), all on the request's one session,
+    and SQLAlchemy's session allows no concurrent operation: two root fields whose first
+    statement both needed the connection once answered ``INTERNAL_SERVER_ERROR`` ("this
+    session is provisioning a new connection"). Each operation waits for the one before
+    it to finish; a connection runs one statement at a time anyway."""
+
+    _lock: asyncio.Lock | None = None
+    _holder: "asyncio.Task[Any] | None" = None
+
+    execute = _one_at_a_time(AsyncSession.execute)
+    scalar = _one_at_a_time(AsyncSession.scalar)  # type: ignore[assignment,arg-type]  # overloads
+    scalars = _one_at_a_time(AsyncSession.scalars)
+    get = _one_at_a_time(AsyncSession.get)
+    get_one = _one_at_a_time(AsyncSession.get_one)
+    stream = _one_at_a_time(AsyncSession.stream)
+    stream_scalars = _one_at_a_time(AsyncSession.stream_scalars)
+    refresh = _one_at_a_time(AsyncSession.refresh)
+    run_sync = _one_at_a_time(AsyncSession.run_sync)
+    merge = _one_at_a_time(AsyncSession.merge)
+    delete = _one_at_a_time(AsyncSession.delete)
+    flush = _one_at_a_time(AsyncSession.flush)
+    connection = _one_at_a_time(AsyncSession.connection)
+    commit = _one_at_a_time(AsyncSession.commit)
+    rollback = _one_at_a_time(AsyncSession.rollback)
+    close = _one_at_a_time(AsyncSession.close)
+
+
 def check_foreign_keys(connection: Connection) -> None:
     """SQLite: refuse to finish a migration that left a row referring to nothing."""
     if connection.dialect.name != "sqlite":
@@ -100,7 +174,7 @@ def check_foreign_keys(connection: Connection) -> None:
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False, autoflush=False)
 
 
 APPEND_ONLY_TABLES = (
@@ -115,12 +189,19 @@ APPEND_ONLY_TABLES = (
 )
 
 
-def migrate(url: str, revision: str = "head", *, app_role: str | None = None) -> None:
+def migrate(
+    url: str,
+    revision: str = "head",
+    *,
+    app_role: str | None = None,
+    keyring: "Keyring | None" = None,
+) -> None:
     """Bring the database at ``url`` to ``revision`` (blocking; run it off the event loop).
 
     On PostgreSQL, ``app_role`` names the role the service connects as when it is not the
     owner that migrates: it is granted what the service needs and no more, so it can
-    never UPDATE, DELETE or TRUNCATE the append-only tables."""
+    never UPDATE, DELETE or TRUNCATE the append-only tables. ``keyring`` encrypts the
+    personal identity codes a migration moves out of the clear (0009)."""
     from alembic import command
     from alembic.config import Config
 
@@ -131,6 +212,7 @@ def migrate(url: str, revision: str = "head", *, app_role: str | None = None) ->
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
+            config.attributes["pii_keyring"] = keyring
             command.upgrade(config, revision)
             check_foreign_keys(connection)
             if app_role is not None and connection.dialect.name == "postgresql":

@@ -21,6 +21,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -31,6 +32,7 @@ from graph.app import create_app
 from graph.settings import Settings
 from schema.db import make_sync_engine, migrate
 from schema.partitioning import partition_by_client
+from schema.pii import new_keyring, write_keyring
 from tests.pgserver import PostgresServer, postgres_server
 from tests.support import AUDIENCE, ISSUER, Api, Clock, Http, Keys
 
@@ -168,14 +170,23 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     return Keys.create(tmp_path_factory.mktemp("keys"))
 
 
+@pytest.fixture(scope="session")
+def pii_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' own keyring for personal identity codes at rest."""
+    path = tmp_path_factory.mktemp("pii") / "pii-keys.json"
+    write_keyring(path, new_keyring("test-1"))
+    return path
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def settings(database_url: str, keys: Keys, tmp_path: Path) -> Settings:
+def settings(database_url: str, keys: Keys, tmp_path: Path, pii_key_file: Path) -> Settings:
     return Settings(
+        pii_key_file=pii_key_file,
         database_url=database_url,
         jwks_file=keys.jwks_path,
         jwt_issuer=ISSUER,
@@ -206,9 +217,10 @@ async def http(app: Starlette, keys: Keys) -> AsyncIterator[Http]:
 
 
 @pytest.fixture
-async def pg_api(pg_url: str, keys: Keys, tmp_path: Path) -> AsyncIterator[Api]:
+async def pg_api(pg_url: str, keys: Keys, tmp_path: Path, pii_key_file: Path) -> AsyncIterator[Api]:
     """The service on a PostgreSQL database of its own (see ``pg_url``)."""
     settings = Settings(
+        pii_key_file=pii_key_file,
         database_url=pg_url,
         jwks_file=keys.jwks_path,
         jwt_issuer=ISSUER,
@@ -218,3 +230,32 @@ async def pg_api(pg_url: str, keys: Keys, tmp_path: Path) -> AsyncIterator[Api]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield Api(application)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand this process's security figures to the controller,
+    which adds every worker's up (``pytest_testnodedown``)."""
+    from tests import figures
+
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["security_figures"] = dict(figures.FIGURES)
+
+
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the xdist controller: a worker's security figures, added to the run's."""
+    from tests import figures
+
+    for name, amount in getattr(node, "workeroutput", {}).get("security_figures", {}).items():
+        figures.add(name, amount)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The security figures of this run (oracle, fuzzing, faults), when any test made some."""
+    from tests import figures
+
+    line = figures.summary()
+    if line is not None:
+        terminalreporter.write_sep("-", "security figures")
+        terminalreporter.write_line(line)
+        figures.write({"databases": DATABASES})

@@ -5,13 +5,15 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 from starlette.datastructures import Headers, UploadFile
 
 from authz.principal import Principal
 from graph.domain.personal_id import make
+from schema.db import make_sync_engine
 from schema.enums import ConsentEventType, Language
 from schema.models import Client, ConsentEvent
+from schema.pii import CLIENT_CODE, DEVELOPMENT, Keyring
 from tests.support import Api, principal
 
 KELA_HANDLER = principal("kela_handler", "kela", name="Kaisa Käsittelijä")
@@ -212,12 +214,19 @@ async def record_guardianship(
 
 
 def client_row(
-    client_id: uuid.UUID, at: datetime, name: str = "Åke Öberg", language: Language = Language.SV
+    client_id: uuid.UUID,
+    at: datetime,
+    name: str = "Åke Öberg",
+    language: Language = Language.SV,
+    pii: Keyring = DEVELOPMENT,
 ) -> Client:
-    """A client row as storage-level tests insert it (give it a chain with ``start_chain``)."""
+    """A client row as storage-level tests insert it (give it a chain with ``start_chain``;
+    ``pii``: the keyring of the service that will read it, if one will)."""
+    code = client_id.hex[:11]
     return Client(
         id=client_id,
-        personal_id=client_id.hex[:11],
+        personal_id_cipher=pii.encrypt(code, CLIENT_CODE),
+        personal_id_hash=pii.lookup(code),
         name=name,
         language=language,
         organiser_id="wc-pirkanmaa",
@@ -250,3 +259,17 @@ async def upload(
     data = {"clientId": client_id, "kind": kind} | links
     out = await api.ok(who, UPLOAD, input=data, file=file)
     return str(out["uploadAttachment"]["id"])
+
+
+def dump(database_url: str) -> str:
+    """Every value of every table, as text: what a stolen dump would show."""
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            values = []
+            for table in inspect(connection).get_table_names():
+                for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
+                    values += [str(v) for v in row]
+            return "\n".join(values)
+    finally:
+        engine.dispose()

@@ -9,6 +9,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -55,20 +56,97 @@ def _run_as() -> str | None:
 
 
 class PostgresServer:
-    def __init__(self, root: Path, port: int, process: subprocess.Popen[bytes]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        port: int,
+        bindir: Path,
+        user: str | None,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
         self.root = root
         self.port = port
-        self.process = process
+        self.bindir = bindir
+        self.user = user
+        self.settings = dict(settings or {})
+        self.process: subprocess.Popen[bytes] | None = None
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def stop(self) -> None:
-        self.process.terminate()
+    def start(self) -> None:
+        """Start the server on its data directory and port (again, after ``halt``)."""
+        log = (self.root / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                str(self.bindir / "postgres"),
+                "-D",
+                str(self.root / "data"),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.root),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+                *(f"-c{name}={value}" for name, value in self.settings.items()),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            user=self.user,
+            cwd=self.root,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            ready = subprocess.run(
+                [
+                    str(self.bindir / "pg_isready"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                ],
+                capture_output=True,
+                check=False,
+            )
+            if ready.returncode == 0:
+                return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "PostgreSQL did not start:\n"
+                    + (self.root / "server.log").read_text(errors="replace")
+                )
+            time.sleep(0.1)
+
+    def halt(self) -> None:
+        """Stop the server the way an operator's fast shutdown does (SIGINT: open
+        transactions are rolled back and every client is disconnected), keeping its data."""
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -103,51 +181,9 @@ def postgres_server(settings: Mapping[str, str] | None = None) -> Iterator[Postg
         user=user,
         cwd=root,
     )
-    port = _free_port()
-    log = (root / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(bindir / "postgres"),
-            "-D",
-            str(data),
-            "-p",
-            str(port),
-            "-k",
-            str(root),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "max_connections=200",
-            *(f"-c{name}={value}" for name, value in (settings or {}).items()),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        user=user,
-        cwd=root,
-    )
-    server = PostgresServer(root, port, process)
+    server = PostgresServer(root, _free_port(), bindir, user, dict(settings or {}))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            ready = subprocess.run(
-                [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres"],
-                capture_output=True,
-                check=False,
-            )
-            if ready.returncode == 0:
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "PostgreSQL did not start:\n"
-                    + (root / "server.log").read_text(errors="replace")
-                )
-            time.sleep(0.1)
+        server.start()
         yield server
     finally:
         server.stop()

@@ -15,10 +15,12 @@ import pytest
 
 from bench import documents
 from bench.dataset import default_anchor, worker_sub
+from bench.identity import bench_keyring
 from bench.loader import load, orphans
 from bench.server import AUDIENCE, ISSUER, Tokens
 from graph.settings import Settings
 from schema.db import migrate
+from schema.pii import read_keyring
 from tests.pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +39,11 @@ def bench_url(pg: PostgresServer) -> str:
 def test_a_generated_dataset_verifies_and_the_service_answers_the_overview(
     bench_url: str, tmp_path: Path
 ):
-    loaded = load(bench_url, 120, anchor=default_anchor(), processes=1, progress=False)
+    keys = bench_keyring(tmp_path)
+    keyring = read_keyring(keys)
+    loaded = load(
+        bench_url, 120, anchor=default_anchor(), keyring=keyring, processes=1, progress=False
+    )
     assert loaded.rich, "the dataset has caseworker-overview clients"
     assert orphans(bench_url) == []
     assert loaded.changes == loaded.rows["changes"]
@@ -62,6 +68,7 @@ def test_a_generated_dataset_verifies_and_the_service_answers_the_overview(
         jwt_audience=AUDIENCE,
         attachment_dir=tmp_path,
         checkpoint_interval=0,
+        pii_key_file=keys,
     )
     cid, org = loaded.rich[0]
     token = tokens.token("social_worker", org, worker_sub(org))
@@ -78,6 +85,27 @@ def test_a_generated_dataset_verifies_and_the_service_answers_the_overview(
     assert client["notices"]["edges"]
     assert client["attachments"]["edges"]
     assert statements
+
+    # Codes at rest as the service stores them, under the keyring the service reads: it
+    # decrypts the code, whose keyed hash is the client's row's and the index's.
+    shown, _ = asyncio.run(
+        in_process(
+            settings, "query($id: ID!) { client(id: $id) { personalId } }", {"id": cid}, token
+        )
+    )
+    code = shown["data"]["client"]["personalId"]
+    assert code, shown
+    with psycopg.connect(bench_url.replace("+psycopg", "")) as conn:
+        stored = conn.execute(
+            "SELECT c.personal_id_hash, c.personal_id_cipher, i.client_id FROM clients c"
+            " JOIN personal_id_index i ON i.lookup = c.personal_id_hash WHERE c.id = %s",
+            (cid,),
+        ).fetchone()
+        assert stored is not None
+        assert stored[0] == keyring.lookup(code)
+        assert code not in stored[1]
+        assert str(stored[2]) == cid
+        assert conn.execute("SELECT count(*) FROM personal_id_index").fetchone() == (120,)
 
 
 @pytest.mark.skipif(os.environ.get("INFOCAP_TEST_BENCH", "1") == "0", reason="INFOCAP_TEST_BENCH=0")

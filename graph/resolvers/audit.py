@@ -149,7 +149,7 @@ async def client_for_subject_access(info: Info, personal_id: str) -> Client | No
     decision = ctx.guard.authorize(
         None, "client", "find_by_code", category=DataCategory.PERSONAL_ID
     )
-    key = await client_id_by_code(ctx.session, parse_personal_id(personal_id))
+    key = await client_id_by_code(ctx.session, parse_personal_id(personal_id), ctx.pii)
     view = None if key is None else await ctx.loaders.client.load(key)
     if view is None or not view.access.visible:
         log.info("a subject-access lookup by %s found no client", ctx.principal.subject)

@@ -56,7 +56,7 @@ async def client_by_personal_id(info: Info, personal_id: str) -> Client | None:
     client, and for callers who may not see personal identity codes."""
     ctx = info.context
     code = service.parse_personal_id(personal_id)
-    key = await service.client_id_by_code(ctx.session, code)
+    key = await service.client_id_by_code(ctx.session, code, ctx.pii)
     view = None if key is None else await ctx.loaders.client.load(key)
     if view is None or not view.access.visible or not _may_look_up_by_code(view, ctx):
         return None
@@ -97,7 +97,7 @@ async def clients(
     ctx = info.context
     kind = "client" if order_by == ClientOrder.REGISTRATION else "client.name"
     args = page_args(kind, first, after)
-    query = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today))
+    query = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today, ctx.pii))
     code = None
     if search is not None and search.strip():
         term = search.strip()
@@ -105,7 +105,9 @@ async def clients(
             raise BadUserInput("search is longer than 200 characters")
         try:
             code = service.parse_personal_id(term)
-            query = query.where(ClientRow.id == service.client_of_code(code).scalar_subquery())
+            query = query.where(
+                ClientRow.id == service.client_of_code(code, ctx.pii).scalar_subquery()
+            )
         except BadUserInput:
             query = query.where(ClientRow.search_name.contains(term.casefold(), autoescape=True))
     ordered = _ordered(ctx, query, order_by, args.after)
@@ -194,4 +196,4 @@ async def record_guardianship(info: Info, input: GuardianshipInput) -> Guardians
         input.valid_until,
     )
     view = await client_view(ctx, row.ward_id)
-    return Guardianship.from_row(row, view.access, ctx.today)
+    return Guardianship.from_row(row, view.access, ctx.today, ctx.pii)

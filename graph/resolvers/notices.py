@@ -2,12 +2,13 @@ from enum import StrEnum
 
 import strawberry
 from sqlalchemy import and_, func, not_, or_, select
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from authz.visibility import visible_clients
 from graph.context import Info
 from graph.domain.notices import OPEN
-from graph.errors import NotFound
+from graph.errors import BadUserInput, NotFound
 from graph.pagination import cut, page_args, uuid_key
 from graph.services import attachments, notices
 from graph.services.lookup import client_view
@@ -67,7 +68,7 @@ async def notice_inbox(
     shown = [(r, v) for r, v in zip(rows, views, strict=True) if v is not None and v.access.visible]
 
     async def count() -> int:
-        visible = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today))
+        visible = select(ClientRow.id).where(visible_clients(ctx.principal, ctx.today, ctx.pii))
         counted = listed.where(NoticeRow.client_id.in_(visible)).with_only_columns(func.count())
         return int(await ctx.session.scalar(counted) or 0)
 
@@ -115,6 +116,12 @@ async def move_notice(
 
 async def upload_attachment(info: Info, input: AttachmentInput, file: Upload) -> Attachment:
     """GraphQL multipart request; content is stored once by SHA-256."""
+    if not isinstance(file, UploadFile):
+        # A literal or a JSON value where the file goes: the fuzzer's find, once a 500.
+        raise BadUserInput(
+            "file is an upload: send it as a multipart request (the GraphQL multipart "
+            "request spec), with the file in its own part"
+        )
     ctx = info.context
     row = await attachments.upload(ctx, input, file)  # type: ignore[arg-type]
     view = await client_view(ctx, row.client_id)

@@ -26,9 +26,11 @@ from authz.guard import Decision
 from graph.context import Context
 from graph.errors import BadUserInput
 from graph.loaders import ClientView
+from graph.services.clients import client_of_code
 from ledger import access_review as review
 from schema.enums import AccessAction, DataCategory, Role
 from schema.models import AccessLogEntry, Client, Guardianship
+from schema.models.client import personal_id_lookup
 
 ACCESS_LOG = DataCategory.ACCESS_LOG
 
@@ -64,9 +66,11 @@ async def _own_clients(ctx: Context) -> list[ClientView]:
         return []
     clauses = []
     if Role.client in ctx.principal.roles:
-        clauses.append(Client.personal_id == person)
+        clauses.append(Client.id == client_of_code(person, ctx.pii).scalar_subquery())
     if Role.guardian in ctx.principal.roles:
-        wards = select(Guardianship.ward_id).where(*active_guardianship(person, ctx.today))
+        wards = select(Guardianship.ward_id).where(
+            *active_guardianship(personal_id_lookup(person, ctx.pii), ctx.today)
+        )
         clauses.append(Client.id.in_(wards))
     if not clauses:
         return []

@@ -27,6 +27,7 @@ from graph.domain.workdays import helsinki_date
 from graph.services.notices import deliver
 from schema.enums import Authority, DecisionKind, DecisionOutcome, NoticeType
 from schema.models import Application, Client, Decision, Notice
+from schema.pii import CLIENT_CODE
 
 SYSTEM = "infocap:auto"
 SYSTEM_NAME = "infocap (automatic notice)"
@@ -110,7 +111,7 @@ async def _long_term(ctx: Context, client: Client, sender: str) -> None:
     )
     periods = [_period(start, end, decided) for start, end, decided in rows.all()]
     months = long_term.months_covered(periods)
-    born = parse(client.personal_id).birth_date
+    born = parse(ctx.pii.decrypt(client.personal_id_cipher, CLIENT_CODE)).birth_date
     sent = await _long_term_months(ctx, client)
     for episode in long_term.episodes(months):
         needed = long_term.reached(episode, born, client.immigrant)

@@ -65,7 +65,7 @@ async def page(ctx: Context, since: int, first: int) -> FeedPage:
             .where(
                 Change.position > since,
                 Change.position <= upto,
-                visible_clients(ctx.principal, ctx.today),
+                visible_clients(ctx.principal, ctx.today, ctx.pii),
             )
             .order_by(Change.position)
             .limit(first + 1)

@@ -37,6 +37,7 @@ from schema.models import (
     PersonalIdIndex,
 )
 from schema.models.client import personal_id_lookup
+from schema.pii import CLIENT_CODE, Keyring
 
 ORGANISER_TYPES = (OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY)
 REGISTERED = "REGISTRATION"
@@ -51,17 +52,19 @@ def parse_personal_id(value: str) -> str:
         raise BadUserInput(str(error)) from error
 
 
-def client_of_code(code: str) -> Select[uuid.UUID]:
+def client_of_code(code: str, keyring: Keyring) -> Select[uuid.UUID]:
     """The client whose personal identity code is ``code`` (already parsed), from the
-    codes' index: the one lookup by code, so that how codes are stored and matched
-    changes here only (``personal_id_lookup``)."""
-    return select(PersonalIdIndex.client_id).where(
-        PersonalIdIndex.lookup == personal_id_lookup(code)
-    )
+    codes' index by the code's keyed hash: the one lookup by code, so that how codes are
+    stored and matched changes here only (``personal_id_lookup``)."""
+    return _client_of_lookup(personal_id_lookup(code, keyring))
 
 
-async def client_id_by_code(session: AsyncSession, code: str) -> uuid.UUID | None:
-    found: uuid.UUID | None = await session.scalar(client_of_code(code))
+def _client_of_lookup(lookup: str) -> Select[uuid.UUID]:
+    return select(PersonalIdIndex.client_id).where(PersonalIdIndex.lookup == lookup)
+
+
+async def client_id_by_code(session: AsyncSession, code: str, keyring: Keyring) -> uuid.UUID | None:
+    found: uuid.UUID | None = await session.scalar(client_of_code(code, keyring))
     return found
 
 
@@ -86,7 +89,7 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     decision = ctx.guard.authorize_registration(organiser)
     purpose = text(data.purpose, "purpose", limit=1000, required=True)
     values = _client_values(ctx, data, organiser)
-    lookup = personal_id_lookup(values["personal_id"])
+    lookup = values["personal_id_hash"]
     index = {"lookup": lookup, "client_id": values["id"]}
     if await insert_if_absent(ctx.session, PersonalIdIndex, index, ["lookup"]):
         client_id: uuid.UUID = values["id"]
@@ -98,7 +101,7 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
         await _open_relationship(ctx, client_id, organiser, RelationshipOrigin.RESPONSIBLE, purpose)
     else:
         # The code is a client's already: nothing of theirs is overwritten.
-        existing = await client_id_by_code(ctx.session, values["personal_id"])
+        existing = await ctx.session.scalar(_client_of_lookup(lookup))
         if existing is None:
             raise LookupError("the client that won the race is not there")
         client_id = existing
@@ -111,12 +114,20 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
     return await client_view(ctx, client_id)
 
 
+def _code(ctx: Context, code: str) -> dict[str, str]:
+    """The code as it is stored: encrypted, and its lookup hash (``schema/pii.py``)."""
+    return {
+        "personal_id_cipher": ctx.pii.encrypt(code, CLIENT_CODE),
+        "personal_id_hash": personal_id_lookup(code, ctx.pii),
+    }
+
+
 def _client_values(ctx: Context, data: RegisterClientInput, organiser: str) -> dict[str, Any]:
     """A new client's row, every field checked (whether or not the code is new)."""
     name = text(data.name, "name", limit=200, required=True) or ""
     return {
         "id": new_id(),
-        "personal_id": parse_personal_id(data.personal_id),
+        **_code(ctx, parse_personal_id(data.personal_id)),
         "name": name,
         "search_name": name.casefold(),
         "language": data.language,

@@ -19,16 +19,18 @@ from sqlalchemy import select
 
 from authz import rows
 from authz.errors import Forbidden
+from authz.facts import active_guardianship
+from authz.relation import FULL_GUARDIANSHIPS
 from graph.context import Context
 from graph.errors import BadUserInput, Conflict
 from graph.loaders import ClientView
 from graph.services.lookup import client_view, parse_id, text
 from graph.types.consent import ConsentGrantInput, ProhibitionInput
 from ledger import events
-from ledger.service import CLIENT_GRANTOR, Actor, append, guardian_grantor
+from ledger.service import CLIENT_GRANTOR, Actor, append, guardian_grantor, guardianship_pseudonym
 from ledger.state import self_recorded
 from schema.enums import ConsentEventType, ConsentMethod, DataCategory, RowType
-from schema.models import Attachment, ConsentEvent
+from schema.models import Attachment, ConsentEvent, Guardianship
 
 ALL_CATEGORIES = [c.value for c in DataCategory]
 STAFF_METHODS = (ConsentMethod.WRITTEN, ConsentMethod.ORAL)
@@ -41,7 +43,7 @@ def _actor(ctx: Context) -> Actor:
     )
 
 
-def _author(
+async def _author(
     ctx: Context,
     view: ClientView,
     method: ConsentMethod,
@@ -58,7 +60,7 @@ def _author(
         )
         if access.is_self:
             return CLIENT_GRANTOR
-        return guardian_grantor(ctx.principal.person or "")
+        return guardian_grantor(await _guardianship_of(ctx, view))
     # Staff have no "decide" line in the policy: an ELECTRONIC write by staff is refused
     # (and logged) there, with the reason spelled out.
     try:
@@ -74,6 +76,25 @@ def _author(
             "on paper or orally (method WRITTEN or ORAL)"
         ) from error
     return CLIENT_GRANTOR
+
+
+async def _guardianship_of(ctx: Context, view: ClientView) -> str:
+    """The pseudonym of a guardian who decides: the guardianship they act under (a FULL
+    one when they hold one), never their personal identity code, which an append-only,
+    exported ledger must not hold in clear. It names the guardian to the service, which
+    can decrypt that guardianship's code, and to no one else."""
+    found = await ctx.session.scalars(
+        select(Guardianship)
+        .where(
+            Guardianship.ward_id == view.row.id,
+            *active_guardianship(ctx.pii.lookup(ctx.principal.person or ""), ctx.today),
+        )
+        .order_by(Guardianship.valid_from, Guardianship.id)
+    )
+    rows = list(found)
+    full = [g for g in rows if g.kind in FULL_GUARDIANSHIPS]
+    chosen = (full or rows)[0]
+    return guardianship_pseudonym(chosen.id)
 
 
 def _decides_themself(view: ClientView) -> bool:
@@ -104,7 +125,7 @@ async def _append(
 async def grant(ctx: Context, data: ConsentGrantInput) -> ConsentEvent:
     view = await client_view(ctx, data.client_id)
     categories = [c.value for c in data.categories]
-    grantor = _author(ctx, view, data.method, categories)
+    grantor = await _author(ctx, view, data.method, categories)
     grantee = str(data.grantee_id)
     evidence = await _evidence(ctx, view, data)
     note = text(data.note, "note", limit=4000)
@@ -167,7 +188,7 @@ async def withdraw(
 ) -> ConsentEvent:
     view = await client_view(ctx, client_id)
     target = view.access.consent.grant(grant_seq)
-    grantor = _author(ctx, view, method, () if target is None else target.categories)
+    grantor = await _author(ctx, view, method, () if target is None else target.categories)
     body = events.withdraw_body(
         grant_seq=grant_seq, reason=text(reason, "reason", limit=1000), method=method.value
     )
@@ -187,7 +208,9 @@ async def prohibit(ctx: Context, data: ProhibitionInput) -> ConsentEvent:
         method=data.method.value,
         known_organisations=ctx.organisations,
     )
-    grantor = _author(ctx, view, data.method, _target_categories(body["target"], row_category))
+    grantor = await _author(
+        ctx, view, data.method, _target_categories(body["target"], row_category)
+    )
     return await _append(ctx, view, ConsentEventType.PROHIBIT, body, grantor)
 
 
@@ -202,7 +225,7 @@ async def lift(
             categories = ALL_CATEGORIES
         elif target.category is not None:
             categories = [target.category]
-    grantor = _author(ctx, view, method, categories)
+    grantor = await _author(ctx, view, method, categories)
     body = events.lift_body(prohibition_seq=prohibition_seq, method=method.value)
     return await _append(ctx, view, ConsentEventType.LIFT_PROHIBITION, body, grantor)
 

@@ -163,11 +163,11 @@ async def explain_access(
         roles=frozenset({role}),
         organisation_id=org,
         organisation_type=kind,
-        person=view.row.personal_id if role == Role.client else None,
+        person=view.access.facts.personal_id if role == Role.client else None,
     )
     guardians = Guardians(await _guardianship(ctx, guardianship_id, view.row.id))
     replayed = await access_at(
-        ctx.session, principal, view.row, moment, helsinki_date(moment), guardians
+        ctx.session, principal, view.row, moment, helsinki_date(moment), ctx.pii, guardians
     )
     policy = await policy_at(ctx, moment)
     decision = explain(policy.policy, principal, replayed.access, category, moment, own=own)
@@ -213,9 +213,9 @@ async def explain_entry(ctx: Context, entry_id: str) -> ExplainedEntry | None:
         notes.append("the row predates logged subjects: every guardianship in force counts")
     org = entry.organisation_id
     kind = None if org is None or org not in ctx.organisations else ctx.organisations[org].type
-    principal = logged_principal(entry, kind, view.row.personal_id)
+    principal = logged_principal(entry, kind, view.access.facts.personal_id)
     replayed = await access_at(
-        ctx.session, principal, view.row, entry.at, helsinki_date(entry.at), guardians
+        ctx.session, principal, view.row, entry.at, helsinki_date(entry.at), ctx.pii, guardians
     )
     found = replay(logged(entry), policy.policy, principal, replayed.access, entry.at)
     if found.note is not None:

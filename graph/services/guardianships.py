@@ -19,8 +19,9 @@ from schema.db import insert_if_absent
 from schema.enums import DataCategory, GuardianshipKind
 from schema.models import Guardianship, PersonalIdIndex
 from schema.models.client import personal_id_lookup
+from schema.pii import GUARDIAN_CODE, Keyring
 
-UNIQUE = ["guardian_personal_id", "ward_id", "kind", "valid_from"]
+UNIQUE = ["guardian_hash", "ward_id", "kind", "valid_from"]
 LINE = "__line__"
 CSV_COLUMNS = ("guardian_personal_id", "ward_personal_id", "kind", "valid_from", "valid_until")
 
@@ -68,11 +69,12 @@ def _eighteenth_birthday(born: date) -> date:
 
 
 def _values(
-    ward_id: object, found: GuardianshipTerms, at: datetime, source: str
+    ward_id: object, found: GuardianshipTerms, at: datetime, source: str, pii: Keyring
 ) -> dict[str, object]:
     return {
         "id": new_id(),
-        "guardian_personal_id": found.guardian,
+        "guardian_cipher": pii.encrypt(found.guardian, GUARDIAN_CODE),
+        "guardian_hash": pii.lookup(found.guardian),
         "ward_id": ward_id,
         "kind": found.kind,
         "valid_from": found.valid_from,
@@ -94,11 +96,11 @@ async def record(
     ctx.guard.authorize(view.access, "guardianship", "record", category=DataCategory.IDENTITY)
     try:
         found = terms(
-            guardian, kind.value, valid_from, valid_until, view.row.personal_id, ctx.today
+            guardian, kind.value, valid_from, valid_until, view.access.facts.personal_id, ctx.today
         )
     except ValueError as error:
         raise BadUserInput(str(error)) from error
-    values = _values(view.row.id, found, ctx.now, f"api:{ctx.principal.organisation_id}")
+    values = _values(view.row.id, found, ctx.now, f"api:{ctx.principal.organisation_id}", ctx.pii)
     if not await insert_if_absent(ctx.session, Guardianship, values, UNIQUE):
         raise Conflict("this guardianship is already recorded")
     return await fetch(ctx, Guardianship, view.row.id, uuid.UUID(str(values["id"])))
@@ -112,11 +114,16 @@ class ImportReport:
 
 
 async def import_rows(
-    session: AsyncSession, rows: Iterable[Mapping[str, str]], at: datetime, today: date
+    session: AsyncSession,
+    rows: Iterable[Mapping[str, str]],
+    at: datetime,
+    today: date,
+    pii: Keyring,
 ) -> ImportReport:
-    """Check every row first; write only if all are right (bad input changes nothing)."""
+    """Check every row first; write only if all are right (bad input changes nothing).
+    Wards are found by their codes' lookup hashes; no code is decrypted."""
     rows = list(rows)
-    wards = await _wards(session, rows)
+    wards = await _wards(session, rows, pii)
     errors: list[str] = []
     checked: list[tuple[object, GuardianshipTerms]] = []
     for position, row in enumerate(rows, start=2):
@@ -149,15 +156,18 @@ async def import_rows(
     added = 0
     for ward_id, found in checked:
         added += await insert_if_absent(
-            session, Guardianship, _values(ward_id, found, at, "import"), UNIQUE
+            session, Guardianship, _values(ward_id, found, at, "import", pii), UNIQUE
         )
     return ImportReport(added, len(checked) - added, [])
 
 
-async def _wards(session: AsyncSession, rows: list[Mapping[str, str]]) -> dict[str, object]:
-    """The clients the file's wards are, by personal identity code (one query)."""
+async def _wards(
+    session: AsyncSession, rows: list[Mapping[str, str]], pii: Keyring
+) -> dict[str, object]:
+    """The clients the file's wards are, by personal identity code: by the codes' keyed
+    hashes in the codes' index (one query; nothing decrypted)."""
     codes = {(row.get("ward_personal_id") or "").strip().upper() for row in rows}
-    lookups = {personal_id_lookup(code): code for code in codes if code}
+    lookups = {personal_id_lookup(code, pii): code for code in codes if code}
     found = await session.execute(
         select(PersonalIdIndex.lookup, PersonalIdIndex.client_id).where(
             PersonalIdIndex.lookup.in_(lookups)

@@ -40,6 +40,7 @@ from schema.enums import Authority, DataCategory, GuardianshipKind, Language, Re
 from schema.models import Client as ClientRow
 from schema.models import ClientRelationship as ClientRelationshipRow
 from schema.models import Guardianship as GuardianshipRow
+from schema.pii import GUARDIAN_CODE, Keyring
 
 T = TypeVar("T")
 IDENTITY = DataCategory.IDENTITY
@@ -74,7 +75,9 @@ class Guardianship:
     guardian_personal_id: str | None = guarded(DataCategory.PERSONAL_ID)
 
     @classmethod
-    def from_row(cls, row: GuardianshipRow, access: ClientAccess, today: date) -> "Guardianship":
+    def from_row(
+        cls, row: GuardianshipRow, access: ClientAccess, today: date, pii: Keyring
+    ) -> "Guardianship":
         return cls(
             id=strawberry.ID(str(row.id)),
             scope=Scope(access),
@@ -83,7 +86,7 @@ class Guardianship:
             valid_until=row.valid_until,
             active=row.valid_from <= today
             and (row.valid_until is None or today <= row.valid_until),
-            guardian_personal_id=row.guardian_personal_id,
+            guardian_personal_id=pii.decrypt(row.guardian_cipher, GUARDIAN_CODE),
         )
 
 
@@ -148,7 +151,7 @@ class Client:
             organiser=Organisation.from_record(ctx.organisations[row.organiser_id]),
             protected_identity=row.protected_identity,
             immigrant=row.immigrant,
-            personal_id=row.personal_id,
+            personal_id=view.access.facts.personal_id,
             address=row.address,
             phone=row.phone,
             email=row.email,
@@ -180,7 +183,8 @@ class Client:
     @guarded_resolver(IDENTITY)
     async def guardianships(self, info: Info) -> list[Guardianship] | None:
         found = await info.context.loaders.guardianships.load(self.row.id)
-        return [Guardianship.from_row(r, self.access, info.context.today) for r in found]
+        ctx = info.context
+        return [Guardianship.from_row(r, self.access, ctx.today, ctx.pii) for r in found]
 
     @guarded_resolver(
         IDENTITY,

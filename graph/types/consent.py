@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
 from strawberry.scalars import JSON
 
 from authz import rows
@@ -20,11 +21,15 @@ from graph.types.guarding import (
     guarded_resolver,
     knowable_row,
     redactions_field,
+    resolver_field,
 )
 from graph.types.organisation import Organisation
+from ledger.service import GUARDIANSHIP_PREFIX
 from ledger.state import Grant, Prohibition, RowRef, self_recorded
 from schema.enums import ConsentEventType, ConsentMethod, DataCategory, RowType
 from schema.models import ConsentEvent as ConsentEventRow
+from schema.models import Guardianship as GuardianshipRow
+from schema.pii import GUARDIAN_CODE
 
 CONSENT = DataCategory.CONSENT
 ROW_TYPES = frozenset(r.value for r in RowType)
@@ -74,7 +79,34 @@ class ConsentActor:
 @strawberry.type
 class ConsentGrantor:
     kind: str
-    personal_id: str | None
+    person: strawberry.Private[str | None]
+    scope: strawberry.Private[Scope]
+
+    @resolver_field(
+        description="A guardian grantor's personal identity code, to those who may see the "
+        "client's (PERSONAL_ID); null otherwise. The event itself names the guardianship."
+    )
+    async def personal_id(self, info: Info) -> str | None:
+        if self.person is None:
+            return None
+        access = self.scope.access
+        if not info.context.guard.check(access, DataCategory.PERSONAL_ID).allowed:
+            return None
+        if not self.person.startswith(GUARDIANSHIP_PREFIX):
+            return self.person  # an event recorded before codes were kept encrypted
+        try:
+            key = uuid.UUID(self.person.removeprefix(GUARDIANSHIP_PREFIX))
+        except ValueError:
+            return None
+        # Guardian grants are few: a statement each, by the ward's key (one shard).
+        cipher = await info.context.session.scalar(
+            select(GuardianshipRow.guardian_cipher).where(
+                GuardianshipRow.ward_id == access.client_id, GuardianshipRow.id == key
+            )
+        )
+        if cipher is None:
+            return None
+        return info.context.pii.decrypt(cipher, GUARDIAN_CODE)
 
 
 @strawberry.type(description="A grant in the client's ledger, as it stands now.")
@@ -281,7 +313,9 @@ class ConsentEvent:
             ),
             grantor=None
             if grantor is None
-            else ConsentGrantor(kind=grantor["kind"], personal_id=grantor.get("person")),
+            else ConsentGrantor(
+                kind=grantor["kind"], person=grantor.get("person"), scope=Scope(access)
+            ),
             prev=row.prev,
             hash=row.hash,
             self_recorded=self_recorded(body.get("method"), actor["org"], body.get("grantee"))

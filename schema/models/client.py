@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from schema.base import Base, UTCDateTime, new_id
 from schema.columns import enum_of
 from schema.enums import Language, RelationshipOrigin
+from schema.pii import Keyring
 
 
 class Client(Base):
@@ -26,8 +27,12 @@ class Client(Base):
     __tablename__ = "clients"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    personal_id: Mapped[str] = mapped_column(String(11))
-    """Unique: ``PersonalIdIndex`` holds the rule, keyed by the code's lookup key."""
+    personal_id_cipher: Mapped[str] = mapped_column(Text)
+    """The personal identity code, AES-GCM encrypted (``schema/pii.py``); never in clear."""
+    personal_id_hash: Mapped[str] = mapped_column(String(64))
+    """The code's keyed hash (HMAC-SHA-256), as ``personal_id_index.lookup`` holds it.
+    Unique through ``PersonalIdIndex`` (a global table): not here, since ``clients`` is
+    distributed by ``id``, which a unique constraint would have to include."""
     name: Mapped[str] = mapped_column(String(200))
     search_name: Mapped[str] = mapped_column(String(200), index=True)
     """The name case-folded in Python, since SQLite's lower() folds ASCII only (Å, Ö)."""
@@ -62,11 +67,11 @@ class PersonalIdIndex(Base):
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
 
 
-def personal_id_lookup(code: str) -> str:
-    """The lookup key of a (checked, normalised) personal identity code: the code itself,
-    as ``clients.personal_id`` holds it. Where the code is stored encrypted, this is the
-    keyed hash the ``clients`` row holds beside it, and nothing else changes."""
-    return code
+def personal_id_lookup(code: str, keyring: Keyring) -> str:
+    """The lookup key of a (checked, normalised) personal identity code: its keyed hash
+    under the keyring's lookup key (``schema/pii.py``), as ``clients.personal_id_hash``
+    holds it beside the ciphertext. The code itself is never stored."""
+    return keyring.lookup(code)
 
 
 class DigitalProfile(Base):

@@ -60,6 +60,7 @@ from schema.models import (
     Notice,
     PlanVersion,
 )
+from schema.pii import CLIENT_CODE, DEVELOPMENT, GUARDIAN_CODE
 from tests.factories import personal_id
 
 SEEDS = range(int(os.environ.get("INFOCAP_ROWS_TWIN_SEEDS", "3")))
@@ -109,9 +110,11 @@ async def generate(session: AsyncSession, rng: random.Random) -> World:
     world.persons += guardians
     for n in range(4):
         organiser = rng.choice(ORGANISERS)
+        code = personal_id()
         client = Client(
             id=uuid.uuid4(),
-            personal_id=personal_id(),
+            personal_id_cipher=DEVELOPMENT.encrypt(code, CLIENT_CODE),
+            personal_id_hash=DEVELOPMENT.lookup(code),
             name=f"Asiakas {n}",
             language=Language.FI,
             organiser_id=organiser,
@@ -119,7 +122,7 @@ async def generate(session: AsyncSession, rng: random.Random) -> World:
             registered_by_org=organiser,
         )
         world.clients.append(client)
-        world.persons.append(client.personal_id)
+        world.persons.append(code)
         session.add(client)
         await session.flush()
         await start_chain(session, client.id)
@@ -149,7 +152,8 @@ async def _rows_of(
         ended = rng.random() < 0.3
         session.add(
             Guardianship(
-                guardian_personal_id=guardian,
+                guardian_cipher=DEVELOPMENT.encrypt(guardian, GUARDIAN_CODE),
+                guardian_hash=DEVELOPMENT.lookup(guardian),
                 ward_id=client.id,
                 kind=rng.choice(list(GuardianshipKind)),
                 valid_from=TODAY - timedelta(days=100),
@@ -375,7 +379,7 @@ async def test_every_row_rule_says_the_same_in_python_and_in_sql(database_url: s
             compared = 0
             for who in principals(world):
                 guard = Guard(POLICY, who, NOW)
-                accesses = await load_access(session, who, world.clients, TODAY)
+                accesses = await load_access(session, who, world.clients, TODAY, DEVELOPMENT)
                 for client in world.clients:
                     access = accesses[client.id]
                     if not access.visible:

@@ -75,9 +75,11 @@ async def test_sql_visibility_agrees_with_the_relation_rules(api, clock):
         everyone = list(await session.scalars(select(Client)))
         for who in principals:
             by_sql = set(
-                await session.scalars(select(Client.id).where(visible_clients(who, today)))
+                await session.scalars(
+                    select(Client.id).where(visible_clients(who, today, api.runtime.pii))
+                )
             )
-            access = await load_access(session, who, everyone, today)
+            access = await load_access(session, who, everyone, today, api.runtime.pii)
             by_rules = {cid for cid, a in access.items() if a.visible}
             assert by_sql == by_rules, who
     assert len(everyone) == 4

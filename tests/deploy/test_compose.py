@@ -70,7 +70,10 @@ def test_the_service_starts_after_a_successful_migration_as_the_owner(compose):
     assert "INFOCAP_MIGRATION_DATABASE_URL" not in served
     assert served["INFOCAP_ENV"] == "production"
     assert served["INFOCAP_LEDGER_KEY_FILE"] == "/run/secrets/ledger_key"
-    assert api["secrets"] == ["ledger_key"]
+    assert served["INFOCAP_PII_KEY_FILE"] == "/run/secrets/pii_keys"
+    assert api["secrets"] == ["ledger_key", "pii_keys"]
+    assert environment(migrate)["INFOCAP_PII_KEY_FILE"] == "/run/secrets/pii_keys"
+    assert migrate["secrets"] == ["pii_keys"]
 
 
 def test_the_database_init_script_is_mounted_and_makes_both_roles(compose):

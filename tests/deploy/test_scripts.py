@@ -150,6 +150,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def pii_keys(directory: Path) -> Path:
+    from schema.pii import new_keyring, write_keyring
+
+    path = directory / "pii-keys.json"
+    write_keyring(path, new_keyring())
+    return path
+
+
 def test_serve_checks_then_serves_as_the_restricted_role(deployment, tmp_path, keys: Keys):
     init_roles(deployment, tmp_path)
     assert migrate(deployment, tmp_path).returncode == 0
@@ -168,6 +176,7 @@ def test_serve_checks_then_serves_as_the_restricted_role(deployment, tmp_path, k
         INFOCAP_JWKS_FILE=str(keys.jwks_path),
         INFOCAP_JWT_ISSUER=ISSUER,
         INFOCAP_LEDGER_KEY_FILE=str(ledger_key),
+        INFOCAP_PII_KEY_FILE=str(pii_keys(tmp_path)),
         INFOCAP_LEDGER_ORIGIN="deploy.infocap.test/consent",
         INFOCAP_ATTACHMENT_DIR=str(tmp_path / "attachments"),
         INFOCAP_HOST="127.0.0.1",

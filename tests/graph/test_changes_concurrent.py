@@ -36,7 +36,7 @@ async def test_a_transaction_that_began_first_and_committed_last_is_not_lost(pg_
     api = pg_api
     early = uuid.uuid4()
     async with api.runtime.sessions() as held:
-        held.add(client_row(early, datetime.now(UTC)))
+        held.add(client_row(early, datetime.now(UTC), pii=api.runtime.pii))
         await start_chain(held, early)  # appended first, not committed yet
         later = await register(api)  # appended after, committed first
         first, cursor, _ = await page(api, None)
@@ -67,7 +67,7 @@ async def test_concurrent_writers_and_a_paging_reader_see_every_change_once(pg_a
         for _ in range(2):
             key = uuid.uuid4()
             async with api.runtime.sessions() as held:
-                held.add(client_row(key, datetime.now(UTC)))
+                held.add(client_row(key, datetime.now(UTC), pii=api.runtime.pii))
                 await start_chain(held, key)
                 await asyncio.sleep(0.05 + rng.random() / 5)  # others commit meanwhile
                 await held.commit()

@@ -40,6 +40,7 @@ from schema.models import (
     Organisation,
     PlanVersion,
 )
+from schema.pii import CLIENT_CODE, GUARDIAN_CODE
 
 ME = "{ me { subject name roles personalId organisation { id type } } }"
 COUNTED = (Client, Guardianship, PlanVersion, Application, Decision, Attachment, Notice)
@@ -88,8 +89,10 @@ async def test_seed_fills_what_demo_mode_promises(database_url: str, tmp_path: P
 
         # Synthetic clients: temporary personal identity codes only (900-999).
         assert len(clients) >= 20
-        assert all(parse(c.personal_id).temporary for c in clients)
-        by_code = {c.personal_id: c for c in clients}
+        pii = runtime.pii
+        code_of = {c.id: pii.decrypt(c.personal_id_cipher, CLIENT_CODE) for c in clients}
+        assert all(parse(code).temporary for code in code_of.values())
+        by_code = {code_of[c.id]: c for c in clients}
         by_id = {str(c.id): c for c in clients}
 
         # Across several organisers, each a wellbeing county or a municipality.
@@ -108,7 +111,7 @@ async def test_seed_fills_what_demo_mode_promises(database_url: str, tmp_path: P
 
         # The people the tokens are made for.
         assert seeded.client_person in by_code
-        assert by_id[seeded.example_client].personal_id == seeded.client_person
+        assert code_of[by_id[seeded.example_client].id] == seeded.client_person
         assert seeded.guardian_person not in by_code  # a guardian, not a client
 
         # Guardianships: a parent of a minor, and an economic guardian.
@@ -116,11 +119,14 @@ async def test_seed_fills_what_demo_mode_promises(database_url: str, tmp_path: P
         assert {GuardianshipKind.PARENT_OF_MINOR, GuardianshipKind.GUARDIAN_ECONOMIC} <= set(kinds)
         parental = kinds[GuardianshipKind.PARENT_OF_MINOR]
         minor = next(c for c in clients if c.id == parental.ward_id)
-        born = parse(minor.personal_id).birth_date
+        born = parse(code_of[minor.id]).birth_date
         assert age_on(born, parental.valid_from) < 18
         assert parental.valid_until is not None
         assert age_on(born, parental.valid_until) == 17
-        assert all(g.guardian_personal_id == seeded.guardian_person for g in guardianships)
+        assert all(
+            pii.decrypt(g.guardian_cipher, GUARDIAN_CODE) == seeded.guardian_person
+            for g in guardianships
+        )
 
         # Plans, for several clients.
         assert len({p.client_id for p in plans}) >= 5

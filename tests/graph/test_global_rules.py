@@ -18,6 +18,7 @@ from schema.models import (
     Notice,
     PersonalIdIndex,
 )
+from schema.models.client import personal_id_lookup
 from tests.factories import (
     KELA_HANDLER,
     PIRKANMAA_WORKER,
@@ -94,7 +95,10 @@ async def test_a_personal_identity_code_is_indexed_once(api):
     assert await register(api, personalId=code) == client_id
     async with api.runtime.sessions() as session:
         rows = (await session.scalars(select(PersonalIdIndex))).all()
-    assert [(r.lookup, str(r.client_id)) for r in rows] == [(code, client_id)]
+    # by the code's keyed hash: the index holds no code in clear
+    lookup = personal_id_lookup(code, api.runtime.pii)
+    assert [(r.lookup, str(r.client_id)) for r in rows] == [(lookup, client_id)]
+    assert code not in lookup
 
 
 async def test_a_row_cannot_name_another_clients_row(api):

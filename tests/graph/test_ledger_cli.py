@@ -196,7 +196,8 @@ def test_demo_mode_has_a_log_key_origin_and_checkpoint(
     checkpoint over the demo ledger, so receipts work at once."""
     settings = use_database(monkeypatch, database_url, tmp_path)
     monkeypatch.chdir(tmp_path)
-    for name in ("DEMO", "JWKS_FILE", "JWKS_URL", "JWT_ISSUER", "LEDGER_KEY_FILE", "LEDGER_ORIGIN"):
+    names = ("DEMO", "JWKS_FILE", "JWKS_URL", "JWT_ISSUER", "LEDGER_KEY_FILE", "LEDGER_ORIGIN")
+    for name in (*names, "PII_KEY_FILE"):
         monkeypatch.setenv(f"INFOCAP_{name}", "")  # prepare_demo sets them: undone after
     ready = asyncio.run(prepare_demo(settings, "http://127.0.0.1:8000/graphql"))
     assert ready.ledger_key_file is not None

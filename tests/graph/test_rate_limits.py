@@ -287,22 +287,33 @@ async def test_an_operation_registering_past_the_limit_registers_none(settings, 
         assert await count_clients(app) == 2
 
 
+@pytest.mark.parametrize(
+    ("fault", "code", "status"),
+    [
+        # the database lost: SERVICE_UNAVAILABLE since issue 5's faults (was masked as 500)
+        ("database", "SERVICE_UNAVAILABLE", 503),
+        ("other", "INTERNAL_SERVER_ERROR", 200),
+    ],
+)
 async def test_a_fault_while_counting_registrations_is_masked_and_runs_nothing(
-    app, http, monkeypatch
+    app, http, monkeypatch, fault, code, status
 ):
     from sqlalchemy.exc import OperationalError
 
     from ledger import access_log
 
     async def broken(*args, **kwargs):
-        raise OperationalError("SELECT count(*) FROM access_log /srv/infocap", {}, Exception())
+        if fault == "database":
+            raise OperationalError("SELECT count(*) FROM access_log /srv/infocap", {}, Exception())
+        raise RuntimeError("SELECT count(*) FROM access_log /srv/infocap")
 
     monkeypatch.setattr(access_log, "registrations", broken)
     token = http.token("social_worker", org="wc-pirkanmaa")
     response = await http.post(REGISTER, token, {"input": registration()})
     body = response.json()
     assert body["data"] is None
-    assert [e["extensions"]["code"] for e in body["errors"]] == ["INTERNAL_SERVER_ERROR"]
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+    assert response.status_code == status
     assert "SELECT" not in response.text
     assert "/srv" not in response.text
     assert await count_clients(app) == 0

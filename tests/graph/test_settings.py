@@ -25,6 +25,7 @@ PRODUCTION = {
     "INFOCAP_JWT_ISSUER": ISSUER,
     "INFOCAP_LEDGER_KEY_FILE": "/etc/infocap/ledger.pem",
     "INFOCAP_LEDGER_ORIGIN": "infocap.example.fi/consent",
+    "INFOCAP_PII_KEY_FILE": "/etc/infocap/pii-keys.json",
 }
 JWKS = "INFOCAP_JWKS_URL or INFOCAP_JWKS_FILE"
 
@@ -156,6 +157,7 @@ def test_production_starts_with_jwks_issuer_and_ledger_key():
         ["INFOCAP_JWKS_URL", "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE"],
         ["INFOCAP_LEDGER_ORIGIN"],
         ["INFOCAP_LEDGER_KEY_FILE", "INFOCAP_LEDGER_ORIGIN"],
+        ["INFOCAP_PII_KEY_FILE"],
     ],
 )
 def test_production_refuses_to_start_and_names_what_is_missing(missing):
@@ -167,6 +169,7 @@ def test_production_refuses_to_start_and_names_what_is_missing(missing):
         "INFOCAP_JWT_ISSUER": "INFOCAP_JWT_ISSUER",
         "INFOCAP_LEDGER_KEY_FILE": "INFOCAP_LEDGER_KEY_FILE",
         "INFOCAP_LEDGER_ORIGIN": "INFOCAP_LEDGER_ORIGIN",
+        "INFOCAP_PII_KEY_FILE": "INFOCAP_PII_KEY_FILE",
     }
     for name, words in named.items():
         if name in missing:
@@ -179,7 +182,13 @@ def test_production_without_anything_names_all_four():
     with pytest.raises(SettingsError) as refused:
         load_settings({"INFOCAP_ENV": "production"})
     message = str(refused.value)
-    for words in (JWKS, "INFOCAP_JWT_ISSUER", "INFOCAP_LEDGER_KEY_FILE", "INFOCAP_LEDGER_ORIGIN"):
+    for words in (
+        JWKS,
+        "INFOCAP_JWT_ISSUER",
+        "INFOCAP_LEDGER_KEY_FILE",
+        "INFOCAP_LEDGER_ORIGIN",
+        "INFOCAP_PII_KEY_FILE",
+    ):
         assert words in message, message
 
 

@@ -42,13 +42,17 @@ from schema.enums import (
 )
 from schema.models import (
     AccessLogEntry,
+    Client,
     ClientRelationship,
+    Guardianship,
     IdempotencyKey,
     Organisation,
     PersonalIdIndex,
 )
+from schema.models.client import personal_id_lookup
 from schema.partitioning import PARTITION_SCHEMA
-from tests.factories import client_row
+from schema.pii import CLIENT_CODE, DEVELOPMENT, GUARDIAN_CODE, new_keyring
+from tests.factories import client_row, dump, personal_id
 
 T0 = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
 ORGANISATIONS_CSV = MIGRATIONS.parent / "data" / "organisations.csv"
@@ -444,7 +448,7 @@ def test_0004_gives_every_existing_client_its_responsible_organisers_relationshi
                     ),
                     {
                         "id": client_id.hex if is_sqlite(database_url) else client_id,
-                        "pid": row.personal_id,
+                        "pid": client_id.hex[:11],
                         "name": row.name,
                         "org": organiser,
                         "protected": False,
@@ -642,8 +646,13 @@ def test_0007_gives_child_rows_their_client_and_indexes_the_global_rules(
             ):
                 found = connection.execute(text(f"SELECT client_id FROM {child}")).scalars().all()  # noqa: S608
                 assert [uuid.UUID(str(c)) for c in found] == [client], child
+            # 0009 then replaces each code by its keyed hash (migrated without a keyring,
+            # outside production: the development one)
             index = connection.execute(select(PersonalIdIndex.lookup, PersonalIdIndex.client_id))
-            assert set(index) == {("010101A900A", client), ("020202A901B", other)}
+            assert set(index) == {
+                (personal_id_lookup("010101A900A", DEVELOPMENT), client),
+                (personal_id_lookup("020202A901B", DEVELOPMENT), other),
+            }
             keys = connection.execute(
                 select(IdempotencyKey.kind, IdempotencyKey.external_id, IdempotencyKey.record_id)
             )
@@ -685,7 +694,8 @@ def test_0008_gives_every_client_a_history_and_guards_it(database_url: str) -> N
     """Clients registered before 0008 get one history row each (how MIGRATION, their
     values then); the history refuses change like the ledger; down and up keeps the
     access log's rows."""
-    engine = make_sync_engine(database_url)
+    # as ``migrate`` runs them: going down and up through 0009 rebuilds clients on SQLite
+    engine = make_sync_engine(database_url, foreign_keys=False)
     try:
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection), "0007")
@@ -736,6 +746,104 @@ def test_0008_gives_every_client_a_history_and_guards_it(database_url: str) -> N
         assert "subjects" not in {c["name"] for c in inspect(engine).get_columns("access_log")}
         with engine.begin() as connection:
             command.upgrade(alembic_config(connection), "head")
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+# --- 0009: personal identity codes at rest ---
+
+
+def test_0009_moves_every_code_out_of_the_clear_and_back(database_url: str) -> None:
+    """Codes written before 0009 (a client's, its row in the codes' index, a guardian's)
+    are encrypted and hashed with the keyring the migration is given: the index holds the
+    keyed hash, and no value in the database shows a code. Down again, each code is back
+    in clear in all three places; up again, the schema is the models'."""
+    engine = make_sync_engine(database_url, foreign_keys=False)  # as ``migrate`` runs them
+    keyring = new_keyring("m1")
+    sqlite = is_sqlite(database_url)
+    code, guardian = personal_id(), personal_id()
+    client_id, guardianship_id = uuid.uuid4(), uuid.uuid4()
+
+    def key(value: uuid.UUID) -> Any:
+        return value.hex if sqlite else value
+
+    def moved(revision: str, down: bool = False) -> None:
+        with engine.begin() as connection:
+            config = alembic_config(connection)
+            config.attributes["pii_keyring"] = keyring
+            (command.downgrade if down else command.upgrade)(config, revision)
+
+    try:
+        moved("0008", down=True)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO clients (id, personal_id, name, search_name, language,"
+                    " organiser_id, protected_identity, immigrant, registered_at,"
+                    " registered_by_org) VALUES (:id, :pid, 'A', 'a', 'FI', 'wc-pirkanmaa',"
+                    " false, false, :at, 'kela')"
+                ),
+                {
+                    "id": key(client_id),
+                    "pid": code,
+                    "at": T0.replace(tzinfo=None) if sqlite else T0,
+                },
+            )
+            connection.execute(
+                text("INSERT INTO personal_id_index (lookup, client_id) VALUES (:pid, :id)"),
+                {"id": key(client_id), "pid": code},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO guardianships (ward_id, id, guardian_personal_id, kind,"
+                    " valid_from, recorded_at, source) VALUES (:w, :id, :g, 'GUARDIAN_FULL',"
+                    " '2026-01-01', :at, 'import')"
+                ),
+                {
+                    "w": key(client_id),
+                    "id": key(guardianship_id),
+                    "g": guardian,
+                    "at": T0.replace(tzinfo=None) if sqlite else T0,
+                },
+            )
+        assert code in dump(database_url)
+
+        moved("head")
+        everything = dump(database_url)
+        assert code not in everything
+        assert guardian not in everything
+        with engine.connect() as connection:
+            client = connection.execute(
+                select(Client.personal_id_cipher, Client.personal_id_hash)
+            ).one()
+            ward = connection.execute(
+                select(Guardianship.guardian_cipher, Guardianship.guardian_hash)
+            ).one()
+            index = set(
+                connection.execute(select(PersonalIdIndex.lookup, PersonalIdIndex.client_id))
+            )
+        assert keyring.decrypt(client.personal_id_cipher, CLIENT_CODE) == code
+        assert client.personal_id_hash == personal_id_lookup(code, keyring)
+        assert index == {(personal_id_lookup(code, keyring), client_id)}
+        assert keyring.decrypt(ward.guardian_cipher, GUARDIAN_CODE) == guardian
+        assert ward.guardian_hash == keyring.lookup(guardian)
+        assert schema_differences(engine) == []
+
+        moved("0008", down=True)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT personal_id FROM clients")).scalar() == code
+            assert (
+                connection.execute(text("SELECT guardian_personal_id FROM guardianships")).scalar()
+                == guardian
+            )
+            index = set(
+                connection.execute(select(PersonalIdIndex.lookup, PersonalIdIndex.client_id))
+            )
+        assert index == {(code, client_id)}
+
+        moved("head")
+        assert code not in dump(database_url)
         assert schema_differences(engine) == []
     finally:
         engine.dispose()
