@@ -2,8 +2,8 @@
 that already was a client) or moving the responsible organiser is a change of the client,
 as a guardianship is (``Client.relationships`` shows it).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 from schema.change_capture import Watched, install, uninstall
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
