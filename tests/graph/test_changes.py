@@ -14,6 +14,7 @@ from tests.factories import (
     KELA_HANDLER,
     LAPPI_WORKER,
     PIRKANMAA_WORKER,
+    personal_id,
     record_decision,
     register,
     save_plan,
@@ -147,3 +148,25 @@ async def test_the_outbox_is_append_only_and_sequenced_once(api, database_url):
             assert (await session.scalars(select(Change.position))).all() == [1]
     finally:
         await engine.dispose()
+
+
+async def test_a_relationship_opened_is_a_change_of_the_client_for_both_organisers(api):
+    """A second organiser registering a code that already is a client opens its client
+    relationship: a change of the client (``Client.relationships``), in the feed of the
+    organiser that now may see the client and of the one that had it."""
+    pid = personal_id()
+    client_id = await register(api, personalId=pid)
+    _, lappi_since = await read_all(api, LAPPI_WORKER)
+    _, pirkanmaa_since = await read_all(api, PIRKANMAA_WORKER)
+
+    assert await register(api, LAPPI_WORKER, personalId=pid, organiserId="wc-lappi") == client_id
+
+    lappi, _ = await read_all(api, LAPPI_WORKER, since=lappi_since)
+    assert [(i["entityType"], i["op"], i["entityId"]) for i in lappi] == [
+        ("CLIENT", "UPDATED", client_id)
+    ]
+    assert lappi[0]["entity"]["name"] == "Aino Asiakas"
+    pirkanmaa, _ = await read_all(api, PIRKANMAA_WORKER, since=pirkanmaa_since)
+    assert [(i["entityType"], i["op"], i["entityId"]) for i in pirkanmaa] == [
+        ("CLIENT", "UPDATED", client_id)
+    ]
