@@ -4,9 +4,18 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, insert, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.enums import AccessAction, DataCategory
@@ -70,20 +79,32 @@ def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
 # SQLite has no sequence: the statement numbers its rows after the highest id, which
 # the key's index (id first) finds at once. One writer at a time holds SQLite's write
 # lock, so the ids stay unique and increasing as PostgreSQL's sequence keeps them.
-_LAST_ID = select(func.coalesce(func.max(AccessLogEntry.id), 0)).scalar_subquery()
+_TABLE = cast(Table, AccessLogEntry.__table__)
+_LAST_ID = select(func.coalesce(func.max(_TABLE.c.id), 0)).scalar_subquery()
+# Built once. Executed with many rows, with RETURNING: SQLAlchemy sends the rows as one
+# multi-row INSERT ("insertmanyvalues", in batches past its page size) rather than a
+# statement per row.
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_INSERT_NUMBERED = (
+    insert(_TABLE).values(id=_LAST_ID + bindparam("n", type_=Integer)).returning(_TABLE.c.id)
+)
 
 
 async def write(
     session: AsyncSession, accessor: Accessor, records: Collection[AccessRecord]
 ) -> None:
     """Insert the request's rows as one multi-row INSERT (split only past 1000 rows)."""
+    if not records:
+        return
     rows = [_row(accessor, record) for record in records]
-    numbered = session.get_bind().dialect.name == "sqlite"
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = [row | {"n": n} for n, row in enumerate(rows, start=1)]
+        statement = _INSERT_NUMBERED
+    else:
+        statement = _INSERT
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[start : start + ROWS_PER_STATEMENT]
-        if numbered:
-            chunk = [row | {"id": _LAST_ID + n} for n, row in enumerate(chunk, start=1)]
-        await session.execute(insert(AccessLogEntry).values(chunk))
+        await connection.execute(statement, rows[start : start + ROWS_PER_STATEMENT])
 
 
 async def entries(
