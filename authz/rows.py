@@ -14,11 +14,23 @@ per-object decision can share them.
 """
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    false,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import visitors
 
 from authz.basis import Basis
 from authz.guard import NOT_PERMITTED, ClientAccess, Guard
@@ -52,17 +64,59 @@ Kind = Hashable
 medical statement; ``None`` for types whose categories are fixed."""
 Condition = ColumnElement[bool]
 
+ASKER_ORG = bindparam("asker_org", type_=String(64))
+"""The asking principal's organisation, in the SQL forms: bound when a statement runs
+(``asker_values``), so that each form is built once (per ``Asker`` and visibility class)
+and serves every principal alike."""
+
+
+@dataclass(frozen=True)
+class Asker:
+    """What the SQL forms depend on of the asking principal besides its organisation's id:
+    whether it acts for an organisation, and whether that is Kela."""
+
+    organisation: bool
+    kela: bool
+
+    @classmethod
+    def of(cls, principal: Principal) -> "Asker":
+        return cls(principal.organisation_id is not None, kela_owns(principal))
+
+
+def asker_values(principal: Principal) -> dict[str, Any]:
+    """The values a statement built from the SQL forms runs with."""
+    return {ASKER_ORG.key: principal.organisation_id}
+
+
+def bound(condition: Condition, principal: Principal) -> Condition:
+    """A SQL form with the principal's values in it, for a statement built once-off."""
+    values = asker_values(principal)
+
+    def value(element: Any, **_: Any) -> Any:
+        if isinstance(element, BindParameter) and element.key in values:
+            return element._with_value(  # type: ignore[no-untyped-call]
+                values[element.key], maintain_key=True, required=False
+            )
+        return None
+
+    return visitors.replacement_traverse(condition, {}, value)
+
 
 @dataclass(frozen=True)
 class Test:
     """One rule about a row, as a test of one row and as the same test in SQL."""
 
     of: Callable[[Any, Principal, ClientFacts], bool]
-    where: Callable[[Principal], Condition]
+    sql: Callable[[Asker], Condition]
+    """The SQL form, in terms of ``ASKER_ORG``."""
+
+    def where(self, principal: Principal) -> Condition:
+        """The SQL form for ``principal``, its values bound."""
+        return bound(self.sql(Asker.of(principal)), principal)
 
 
-NOBODYS = Test(lambda _row, _principal, _facts: False, lambda _principal: false())
-EVERY_ROW = Test(lambda _row, _principal, _facts: True, lambda _principal: true())
+NOBODYS = Test(lambda _row, _principal, _facts: False, lambda _asker: false())
+EVERY_ROW = Test(lambda _row, _principal, _facts: True, lambda _asker: true())
 
 
 def _organisation(principal: Principal) -> str | None:
@@ -73,11 +127,10 @@ def owned_by(column: InstrumentedAttribute[Any]) -> Test:
     """The row is the organisation's that ``column`` names (a row naming none is nobody's)."""
     key = column.key
 
-    def where(principal: Principal) -> Condition:
-        org = _organisation(principal)
-        return false() if org is None else and_(column.is_not(None), column == org)
+    def sql(asker: Asker) -> Condition:
+        return and_(column.is_not(None), column == ASKER_ORG) if asker.organisation else false()
 
-    return Test(lambda row, principal, _facts: owns(getattr(row, key), principal), where)
+    return Test(lambda row, principal, _facts: owns(getattr(row, key), principal), sql)
 
 
 def organiser_owns(facts: ClientFacts, principal: Principal) -> bool:
@@ -115,6 +168,9 @@ class RowRule:
     """Whether a dpo's organisation processed the row (what a dpo may see of it)."""
     row_type: RowType | None = None
     """What a prohibition names such a row by (``None``: not prohibited row by row)."""
+    _conditions: dict[tuple[Asker, Visible], Condition] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     # ---- one row -------------------------------------------------------------------------
 
@@ -154,7 +210,19 @@ class RowRule:
 
     def where(self, principal: Principal, visible: Visible) -> Condition:
         """``visible`` in SQL: the rows ``knowable`` admits, over any number of clients."""
-        owned = self.owner.where(principal)
+        return bound(self.condition(Asker.of(principal), visible), principal)
+
+    def condition(self, asker: Asker, visible: Visible) -> Condition:
+        """``where``, in terms of ``ASKER_ORG``: built once per asker and class, for
+        statements built once (run them with ``asker_values``)."""
+        key = (asker, visible)
+        found = self._conditions.get(key)
+        if found is None:
+            found = self._conditions[key] = self._condition(asker, visible)
+        return found
+
+    def _condition(self, asker: Asker, visible: Visible) -> Condition:
+        owned = self.owner.sql(asker)
         clauses = []
         for kind in self.kinds:
             owns_seen = {own for k, own in visible.classes if k == kind}
@@ -166,7 +234,7 @@ class RowRule:
                 )
         condition = or_(false(), *clauses)
         if visible.audit_only:
-            condition = and_(condition, self.audited.where(principal))
+            condition = and_(condition, self.audited.sql(asker))
         return condition
 
 
@@ -243,9 +311,10 @@ ATTACHMENT = RowRule(
 # ---- notices -----------------------------------------------------------------------------
 
 
-def _notice_party(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    return false() if org is None else or_(Notice.sender_id == org, Notice.recipient_id == org)
+def _notice_party(asker: Asker) -> Condition:
+    if not asker.organisation:
+        return false()
+    return or_(Notice.sender_id == ASKER_ORG, Notice.recipient_id == ASKER_ORG)
 
 
 NOTICE = RowRule(
@@ -275,7 +344,7 @@ APPLICATION = RowRule(
     kind_where=_every_kind,
     owner=Test(
         lambda _row, principal, _facts: kela_owns(principal),
-        lambda principal: true() if kela_owns(principal) else false(),
+        lambda asker: true() if asker.kela else false(),
     ),
     row_type=RowType.APPLICATION,
 )
@@ -298,11 +367,10 @@ PLAN = RowRule(
 )
 
 
-def _organiser_where(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    if org is None:
+def _organiser_where(asker: Asker) -> Condition:
+    if not asker.organisation:
         return false()
-    return ContactPerson.client_id.in_(select(Client.id).where(Client.organiser_id == org))
+    return ContactPerson.client_id.in_(select(Client.id).where(Client.organiser_id == ASKER_ORG))
 
 
 CONTACT_PERSON = RowRule(
@@ -347,13 +415,14 @@ def _log_audited(row: Any, principal: Principal, facts: ClientFacts) -> bool:
     return row.basis == Basis.REGISTRATION.value and facts.related(org)
 
 
-def _log_audited_where(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    if org is None:
+def _log_audited_where(asker: Asker) -> Condition:
+    if not asker.organisation:
         return false()
-    related = select(ClientRelationship.client_id).where(ClientRelationship.organisation_id == org)
+    related = select(ClientRelationship.client_id).where(
+        ClientRelationship.organisation_id == ASKER_ORG
+    )
     return or_(
-        AccessLogEntry.organisation_id == org,
+        AccessLogEntry.organisation_id == ASKER_ORG,
         and_(
             AccessLogEntry.basis == Basis.REGISTRATION.value,
             AccessLogEntry.client_id.in_(related),
@@ -377,11 +446,10 @@ ACCESS_LOG_ENTRY = RowRule(
 # ---- the consent ledger ------------------------------------------------------------------
 
 
-def _event_audited_where(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    if org is None:
+def _event_audited_where(asker: Asker) -> Condition:
+    if not asker.organisation:
         return false()
-    return or_(ConsentEvent.actor_org == org, ConsentEvent.party_org == org)
+    return or_(ConsentEvent.actor_org == ASKER_ORG, ConsentEvent.party_org == ASKER_ORG)
 
 
 CONSENT_EVENT = RowRule(
@@ -406,11 +474,10 @@ def _party(rule: Grant | Prohibition) -> str | None:
     return rule.grantee if isinstance(rule, Grant) else rule.organisation
 
 
-def _rule_audited_where(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    if org is None:
+def _rule_audited_where(asker: Asker) -> Condition:
+    if not asker.organisation:
         return false()
-    return or_(ConsentRule.organisation_id == org, ConsentRule.recorded_by_org == org)
+    return or_(ConsentRule.organisation_id == ASKER_ORG, ConsentRule.recorded_by_org == ASKER_ORG)
 
 
 CONSENT_RULE = RowRule(
