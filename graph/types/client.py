@@ -15,10 +15,18 @@ from authz.rows import RowRule
 from graph.context import Context, Info
 from graph.loaders import ClientView, CountKey, Narrowing, PageKey
 from graph.pagination import Page, PageArgs, cut, int_key, page_args, uuid_key
+from graph.records import GuardianshipRecord, RelationshipRecord
 from graph.types.access_log import AccessLogConnection, AccessLogEntry
 from graph.types.application import Application
 from graph.types.attachment import Attachment
-from graph.types.connection import AFTER, FIRST, Connection, connection, empty_connection
+from graph.types.connection import (
+    AFTER,
+    FIRST,
+    Connection,
+    asks_total,
+    connection,
+    empty_connection,
+)
 from graph.types.consent import ConsentGrant, ConsentProhibition
 from graph.types.contact import ContactPerson
 from graph.types.decision import Decision
@@ -74,7 +82,9 @@ class Guardianship:
     guardian_personal_id: str | None = guarded(DataCategory.PERSONAL_ID)
 
     @classmethod
-    def from_row(cls, row: GuardianshipRow, access: ClientAccess, today: date) -> "Guardianship":
+    def from_row(
+        cls, row: GuardianshipRecord | GuardianshipRow, access: ClientAccess, today: date
+    ) -> "Guardianship":
         return cls(
             id=strawberry.ID(str(row.id)),
             scope=Scope(access),
@@ -103,7 +113,9 @@ class ClientRelationship:
     purpose: str | None = strawberry.field(description="The purpose stated when it was opened.")
 
     @classmethod
-    def from_row(cls, row: ClientRelationshipRow, ctx: Context) -> "ClientRelationship":
+    def from_row(
+        cls, row: RelationshipRecord | ClientRelationshipRow, ctx: Context
+    ) -> "ClientRelationship":
         orgs = ctx.organisations
         return cls(
             organisation=Organisation.from_record(orgs[row.organisation_id]),
@@ -215,7 +227,7 @@ class Client:
         args = page_args("plan", first, after)
         after_version = int_key(args.after)
         loaders = info.context.loaders
-        key = PageKey(self.row.id, args.first, after_version)
+        key = PageKey(self.row.id, args.first, after_version, counted=asks_total(info))
         return connection(
             "plan",
             await loaders.plan_versions.load(key),
@@ -230,7 +242,7 @@ class Client:
     ) -> Connection[Application] | None:
         args = page_args("application", first, after)
         loaders = info.context.loaders
-        key = PageKey(self.row.id, args.first, uuid_key(args.after))
+        key = PageKey(self.row.id, args.first, uuid_key(args.after), counted=asks_total(info))
         return connection(
             "application",
             await loaders.applications.load(key),
@@ -258,7 +270,9 @@ class Client:
         if not visible.classes:
             return empty_connection()
         pages, counts = loaders
-        key = PageKey(self.row.id, args.first, uuid_key(args.after), visible, narrowing)
+        key = PageKey(
+            self.row.id, args.first, uuid_key(args.after), visible, narrowing, asks_total(info)
+        )
         return connection(
             kind,
             await pages.load(key),

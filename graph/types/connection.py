@@ -9,6 +9,13 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
 
 from graph.pagination import Page, encode_cursor
 
@@ -21,6 +28,37 @@ Count = Callable[[], Awaitable[int]]
 
 async def no_rows() -> int:
     return 0
+
+
+def asks_total(info: strawberry.Info) -> bool:
+    """The connection field being resolved selects ``totalCount`` (so that a first page
+    can count its list as it is read)."""
+    raw = info._raw_info
+    return any(
+        _selects(node.selection_set, raw.fragments, set())
+        for node in raw.field_nodes
+        if node.selection_set is not None
+    )
+
+
+def _selects(
+    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+) -> bool:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value == "totalCount":
+                return True
+        elif isinstance(selection, InlineFragmentNode):
+            if _selects(selection.selection_set, fragments, seen):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in seen:
+                seen.add(name)
+                if _selects(fragment.selection_set, fragments, seen):
+                    return True
+    return False
 
 
 async def _total_count(root: Any) -> int:

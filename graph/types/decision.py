@@ -9,6 +9,7 @@ import strawberry
 from authz import rows
 from authz.guard import ClientAccess
 from graph.context import Context, Info
+from graph.records import DecisionRecord
 from graph.types.attachment import Attachment, knowable_attachments
 from graph.types.guarding import (
     Redaction,
@@ -69,7 +70,7 @@ class PaymentCommitment:
 class Decision:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
-    row: strawberry.Private[DecisionRow]
+    row: strawberry.Private[DecisionRecord | DecisionRow]
     redactions: list[Redaction] = redactions_field()
     authority: Authority | None = guarded_by_row(_main)
     issuer: Organisation | None = guarded_by_row(_main)
@@ -130,7 +131,9 @@ class Decision:
         ]
 
     @classmethod
-    def from_row(cls, row: DecisionRow, access: ClientAccess, ctx: Context) -> "Decision":
+    def from_row(
+        cls, row: DecisionRecord | DecisionRow, access: ClientAccess, ctx: Context
+    ) -> "Decision":
         return cls(
             id=strawberry.ID(str(row.id)),
             scope=Scope.of(rows.DECISION, row, access, ctx.principal),
