@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
@@ -34,7 +35,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
 from authz import rows
-from authz.facts import load_access
+from authz.facts import load_clients
 from authz.guard import ClientAccess
 from authz.principal import Principal
 from authz.rows import Asker, RowRule, Visible, asker_values
@@ -133,7 +134,6 @@ class CountKey:
 
 # ---- statements, built once ----------------------------------------------------------------
 
-_CLIENTS = select(Client).where(Client.id.in_(_each("ids")))
 _LATEST_PLAN = (
     select(PlanVersion.client_id, func.max(PlanVersion.version).label("version"))
     .where(PlanVersion.client_id.in_(_each("ids")))
@@ -173,6 +173,24 @@ def _grandchildren_of(
         .where(client.in_(_each("clients")), tuple_(client, parent).in_(_each("keys")))
         .order_by(order)
     )
+
+
+def _orm_grandchildren_of(
+    model: type[Base], parent: InstrumentedAttribute[Any], order: InstrumentedAttribute[Any]
+) -> Select[Any]:
+    """As ``_grandchildren_of``, for ORM rows."""
+    client = model.__table__.c.client_id
+    return (
+        select(model)
+        .where(client.in_(_each("clients")), tuple_(client, parent).in_(_each("keys")))
+        .order_by(order)
+    )
+
+
+_INFORMATION_REQUESTS = _orm_grandchildren_of(
+    InformationRequest, InformationRequest.application_id, InformationRequest.requested_at
+)
+_NOTICE_MOVES = _orm_grandchildren_of(NoticeMove, NoticeMove.notice_id, NoticeMove.at)
 
 
 def _linked_attachments_of(
@@ -304,44 +322,111 @@ ACCESS_LOG = Listing(
 
 
 class Loaders:
+    """A request's loaders, each made when first asked for."""
+
     def __init__(self, session: AsyncSession, principal: Principal, today: date) -> None:
         self._session = session
         self._principal = principal
         self._asker = asker_values(principal)
         self._today = today
+        self._by_id: dict[type[Base], DataLoader[RowKey, Any]] = {}
         self.client = DataLoader[uuid.UUID, ClientView | None](self._clients)
-        self.plan = DataLoader[uuid.UUID, PlanRecord | None](self._current_plans)
-        self.digital_profile = DataLoader[uuid.UUID, DigitalProfileRecord | None](
-            self._digital_profiles
-        )
-        self.relationships = self._children(_RELATIONSHIPS, RelationshipRecord, "client_id")
-        self.contact_persons = self._children(_CONTACT_PERSONS, ContactPersonRecord, "client_id")
-        self.digital_profiles = self._children(_PROFILES, DigitalProfileRecord, "client_id")
-        self.guardianships = self._children(_GUARDIANSHIPS, GuardianshipRecord, "ward_id")
-        self.calculation = self._grandchildren(_CALCULATION, CalculationRecord, "decision_id")
-        self.commitments = self._grandchildren(_COMMITMENTS, CommitmentRecord, "decision_id")
-        self.information_requests = self._orm_grandchildren(
-            InformationRequest, InformationRequest.application_id, InformationRequest.requested_at
-        )
-        self.notice_moves = self._orm_grandchildren(NoticeMove, NoticeMove.notice_id, NoticeMove.at)
-        self.decision_attachments = DataLoader[RowKey, list[AttachmentRecord]](
+
+    @cached_property
+    def plan(self) -> DataLoader[uuid.UUID, PlanRecord | None]:
+        return DataLoader[uuid.UUID, PlanRecord | None](self._current_plans)
+
+    @cached_property
+    def digital_profile(self) -> DataLoader[uuid.UUID, DigitalProfileRecord | None]:
+        return DataLoader[uuid.UUID, DigitalProfileRecord | None](self._digital_profiles)
+
+    @cached_property
+    def relationships(self) -> DataLoader[uuid.UUID, list[RelationshipRecord]]:
+        return self._children(_RELATIONSHIPS, RelationshipRecord, "client_id")
+
+    @cached_property
+    def contact_persons(self) -> DataLoader[uuid.UUID, list[ContactPersonRecord]]:
+        return self._children(_CONTACT_PERSONS, ContactPersonRecord, "client_id")
+
+    @cached_property
+    def digital_profiles(self) -> DataLoader[uuid.UUID, list[DigitalProfileRecord]]:
+        return self._children(_PROFILES, DigitalProfileRecord, "client_id")
+
+    @cached_property
+    def guardianships(self) -> DataLoader[uuid.UUID, list[GuardianshipRecord]]:
+        return self._children(_GUARDIANSHIPS, GuardianshipRecord, "ward_id")
+
+    @cached_property
+    def calculation(self) -> DataLoader[RowKey, list[CalculationRecord]]:
+        return self._grandchildren(_CALCULATION, CalculationRecord, "decision_id")
+
+    @cached_property
+    def commitments(self) -> DataLoader[RowKey, list[CommitmentRecord]]:
+        return self._grandchildren(_COMMITMENTS, CommitmentRecord, "decision_id")
+
+    @cached_property
+    def information_requests(self) -> DataLoader[RowKey, list[InformationRequest]]:
+        return self._orm_grandchildren(_INFORMATION_REQUESTS, "application_id")
+
+    @cached_property
+    def notice_moves(self) -> DataLoader[RowKey, list[NoticeMove]]:
+        return self._orm_grandchildren(_NOTICE_MOVES, "notice_id")
+
+    @cached_property
+    def decision_attachments(self) -> DataLoader[RowKey, list[AttachmentRecord]]:
+        return DataLoader[RowKey, list[AttachmentRecord]](
             lambda keys: self._linked_attachments(_DECISION_ATTACHMENTS, keys)
         )
-        self.notice_attachments = DataLoader[RowKey, list[AttachmentRecord]](
+
+    @cached_property
+    def notice_attachments(self) -> DataLoader[RowKey, list[AttachmentRecord]]:
+        return DataLoader[RowKey, list[AttachmentRecord]](
             lambda keys: self._linked_attachments(_NOTICE_ATTACHMENTS, keys)
         )
-        self.decision_counts = self._counts(DECISIONS)
-        self.attachment_counts = self._counts(ATTACHMENTS)
-        self.notice_counts = self._counts(NOTICES)
-        self.application_counts = self._counts(APPLICATIONS)
-        self.plan_version_counts = self._counts(PLAN_VERSIONS)
-        self.access_log_counts = self._counts(ACCESS_LOG)
-        self.decisions = self._pages(DECISIONS, self.decision_counts)
-        self.attachments = self._pages(ATTACHMENTS, self.attachment_counts)
-        self.notices = self._pages(NOTICES, self.notice_counts)
-        self.applications = self._pages(APPLICATIONS, self.application_counts)
-        self.plan_versions = self._pages(PLAN_VERSIONS, self.plan_version_counts)
-        self._by_id: dict[type[Base], DataLoader[RowKey, Any]] = {}
+
+    @cached_property
+    def decision_counts(self) -> DataLoader[CountKey, int]:
+        return self._counts(DECISIONS)
+
+    @cached_property
+    def attachment_counts(self) -> DataLoader[CountKey, int]:
+        return self._counts(ATTACHMENTS)
+
+    @cached_property
+    def notice_counts(self) -> DataLoader[CountKey, int]:
+        return self._counts(NOTICES)
+
+    @cached_property
+    def application_counts(self) -> DataLoader[CountKey, int]:
+        return self._counts(APPLICATIONS)
+
+    @cached_property
+    def plan_version_counts(self) -> DataLoader[CountKey, int]:
+        return self._counts(PLAN_VERSIONS)
+
+    @cached_property
+    def access_log_counts(self) -> DataLoader[CountKey, int]:
+        return self._counts(ACCESS_LOG)
+
+    @cached_property
+    def decisions(self) -> DataLoader[PageKey, Page[Any]]:
+        return self._pages(DECISIONS, self.decision_counts)
+
+    @cached_property
+    def attachments(self) -> DataLoader[PageKey, Page[Any]]:
+        return self._pages(ATTACHMENTS, self.attachment_counts)
+
+    @cached_property
+    def notices(self) -> DataLoader[PageKey, Page[Any]]:
+        return self._pages(NOTICES, self.notice_counts)
+
+    @cached_property
+    def applications(self) -> DataLoader[PageKey, Page[Any]]:
+        return self._pages(APPLICATIONS, self.application_counts)
+
+    @cached_property
+    def plan_versions(self) -> DataLoader[PageKey, Page[Any]]:
+        return self._pages(PLAN_VERSIONS, self.plan_version_counts)
 
     def forget_client(self, client_id: uuid.UUID) -> None:
         """Load the client afresh next time (after a write that changes its access)."""
@@ -349,12 +434,14 @@ class Loaders:
             self.client.clear(client_id)
 
     async def _run(self, statement: Executable, values: dict[str, Any]) -> Sequence[Any]:
-        """The rows of a Core statement built once. Pending changes are flushed first, as
-        an ORM read would (autoflush), so a mutation's answer reads what it wrote."""
+        """The rows of a statement built once, read on the session's connection as plain
+        rows (no ORM result processing). Pending changes are flushed first, as an ORM
+        read would (autoflush), so a mutation's answer reads what it wrote."""
         session = self._session
         if session.new or session.dirty or session.deleted:
             await session.flush()
-        return (await session.execute(statement, values)).all()
+        connection = await session.connection()
+        return (await connection.execute(statement, values)).all()
 
     def row(self, model: type[M]) -> "DataLoader[RowKey, M | None]":
         """A client's rows of ``model`` by (client id, id): the rows other rows of the same
@@ -375,9 +462,8 @@ class Loaders:
     # ---- clients and their access --------------------------------------------------------
 
     async def _clients(self, ids: list[uuid.UUID]) -> list[ClientView | None]:
-        found = (await self._session.scalars(_CLIENTS, {"ids": ids})).all()
-        access = await load_access(self._session, self._principal, found, self._today)
-        by_id = {r.id: ClientView(r, access[r.id]) for r in found}
+        found = await load_clients(self._session, self._principal, ids, self._today)
+        by_id = {row.id: ClientView(row, access) for row, access in found}
         return [by_id.get(i) for i in ids]
 
     async def _current_plans(self, client_ids: list[uuid.UUID]) -> list[PlanRecord | None]:
@@ -423,21 +509,15 @@ class Loaders:
         return DataLoader(load)
 
     def _orm_grandchildren(
-        self, model: type[M], parent: InstrumentedAttribute[Any], order: InstrumentedAttribute[Any]
-    ) -> DataLoader[RowKey, list[M]]:
+        self, statement: Select[Any], parent: str
+    ) -> DataLoader[RowKey, list[Any]]:
         """As ``_grandchildren``, as ORM rows (lists no hot read shows)."""
-        client = model.__table__.c.client_id
-        statement = (
-            select(model)
-            .where(client.in_(_each("clients")), tuple_(client, parent).in_(_each("keys")))
-            .order_by(order)
-        )
 
-        async def load(keys: list[RowKey]) -> list[list[M]]:
+        async def load(keys: list[RowKey]) -> list[list[Any]]:
             values = {"clients": list({c for c, _ in keys}), "keys": keys}
-            grouped: dict[RowKey, list[M]] = defaultdict(list)
+            grouped: dict[RowKey, list[Any]] = defaultdict(list)
             for row in await self._session.scalars(statement, values):
-                grouped[(row.client_id, getattr(row, parent.key))].append(row)  # type: ignore[attr-defined]
+                grouped[(row.client_id, getattr(row, parent))].append(row)
             return [grouped.get(k, []) for k in keys]
 
         return DataLoader(load)
