@@ -4,24 +4,33 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Insert,
     Integer,
+    String,
     Table,
+    Text,
+    Uuid,
     bindparam,
+    column,
     func,
     insert,
     literal_column,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from schema.enums import AccessAction, DataCategory
 from schema.models import AccessLogEntry
 
-# Rows per statement: 17 parameters a row stays under SQLite's and PostgreSQL's limits.
+# Rows per statement on SQLite: 18 parameters a row stays under its limit.
 ROWS_PER_STATEMENT = 1000
 
 
@@ -76,15 +85,57 @@ def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
     }
 
 
-# SQLite has no sequence: the statement numbers its rows after the highest id, which
-# the key's index (id first) finds at once. One writer at a time holds SQLite's write
-# lock, so the ids stay unique and increasing as PostgreSQL's sequence keeps them.
 _TABLE = cast(Table, AccessLogEntry.__table__)
+_ACCESSOR = (
+    "request_id",
+    "at",
+    "subject",
+    "subject_name",
+    "organisation_id",
+    "roles",
+    "azp",
+    "policy_hash",
+)
+"""The columns every row of a request has alike."""
+_RECORD: tuple[tuple[str, TypeEngine[Any]], ...] = (
+    ("client_id", Uuid()),
+    ("category", String()),
+    ("action", String()),
+    ("allowed", Boolean()),
+    ("basis", String()),
+    ("reason", String()),
+    ("policy_rule", Text()),
+    ("consent_seq", Integer()),
+    ("prohibition_seq", Integer()),
+)
+"""The columns each row has of its own, with their types as arrays hold them."""
+_COLUMNS = [c.key for c in _TABLE.columns if c.key != "id"]
+
+
+def _unnest_insert() -> Insert:
+    """PostgreSQL: the rows as arrays, one per column of their own, and the request's
+    values once: ``INSERT … SELECT … FROM unnest(…)``. One statement whatever the number
+    of rows, with the same text every time (so prepared once per connection)."""
+    rows = (
+        func.unnest(*[bindparam(f"{name}_each", type_=ARRAY(kind)) for name, kind in _RECORD])
+        .table_valued(*[column(name, kind) for name, kind in _RECORD])
+        .render_derived(name="r")
+    )
+    values = [
+        bindparam(name, type_=_TABLE.c[name].type) if name in _ACCESSOR else rows.c[name]
+        for name in _COLUMNS
+    ]
+    return insert(_TABLE).from_select(_COLUMNS, select(*values))
+
+
+# Built once, at import.
+_INSERT_ARRAYS = _unnest_insert()
+# SQLite has no arrays, nor a sequence: the rows go as one multi-row INSERT (executemany
+# with RETURNING, which SQLAlchemy sends as one statement), each numbered after the
+# highest id, which the key's index (id first) finds at once. One writer at a time holds
+# SQLite's write lock, so the ids stay unique and increasing as PostgreSQL's sequence
+# keeps them.
 _LAST_ID = select(func.coalesce(func.max(_TABLE.c.id), 0)).scalar_subquery()
-# Built once. Executed with many rows, with RETURNING: SQLAlchemy sends the rows as one
-# multi-row INSERT ("insertmanyvalues", in batches past its page size) rather than a
-# statement per row.
-_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _INSERT_NUMBERED = (
     insert(_TABLE).values(id=_LAST_ID + bindparam("n", type_=Integer)).returning(_TABLE.c.id)
 )
@@ -93,18 +144,25 @@ _INSERT_NUMBERED = (
 async def write(
     session: AsyncSession, accessor: Accessor, records: Collection[AccessRecord]
 ) -> None:
-    """Insert the request's rows as one multi-row INSERT (split only past 1000 rows)."""
+    """Insert the request's rows: one INSERT (on SQLite split past 1000 rows)."""
     if not records:
         return
-    rows = [_row(accessor, record) for record in records]
     connection = await session.connection()
     if connection.dialect.name == "sqlite":
-        rows = [row | {"n": n} for n, row in enumerate(rows, start=1)]
-        statement = _INSERT_NUMBERED
-    else:
-        statement = _INSERT
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        await connection.execute(statement, rows[start : start + ROWS_PER_STATEMENT])
+        rows = [_row(accessor, record) | {"n": n} for n, record in enumerate(records, start=1)]
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            await connection.execute(_INSERT_NUMBERED, rows[start : start + ROWS_PER_STATEMENT])
+        return
+    values: dict[str, Any] = {name: getattr(accessor, name) for name in _ACCESSOR}
+    values["roles"] = ",".join(sorted(accessor.roles))
+    for name, _ in _RECORD:
+        values[f"{name}_each"] = [_plain(getattr(record, name)) for record in records]
+    await connection.execute(_INSERT_ARRAYS, values)
+
+
+def _plain(value: Any) -> Any:
+    """An array holds an enum's value."""
+    return value.value if isinstance(value, Enum) else value
 
 
 async def entries(
