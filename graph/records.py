@@ -55,14 +55,20 @@ class Record:
     table: ClassVar[Table]
 
     @classmethod
-    def columns(cls) -> list[ColumnElement[Any]]:
+    def columns(cls) -> tuple[ColumnElement[Any], ...]:
         """The table's columns, in the record's order."""
-        return [cls.table.c[f.name] for f in fields(cls)]  # type: ignore[arg-type]
+        found = _COLUMNS.get(cls)
+        if found is None:
+            found = _COLUMNS[cls] = tuple(cls.table.c[f.name] for f in fields(cls))  # type: ignore[arg-type]
+        return found
 
     @classmethod
     def of(cls, row: Row[Any] | tuple[Any, ...]) -> Self:
         """The record of a row that read ``columns()``, in order."""
         return cls(*row)
+
+
+_COLUMNS: dict[type[Record], tuple[ColumnElement[Any], ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)

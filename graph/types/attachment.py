@@ -4,7 +4,7 @@ The rows an attachment is linked to (an application, a decision, a plan version,
 notice) are named only to a caller who may know of that row."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -34,10 +34,11 @@ def _category(attachment: Any) -> DataCategory:
 
 
 def _link(rule: RowRule, column: str) -> Link:
-    async def known(attachment: Any, info: strawberry.Info) -> bool:
-        return await knowable_row(
-            info, attachment.scope.access, rule, getattr(attachment.row, column)
-        )
+    def known(attachment: Any, info: strawberry.Info) -> bool | Awaitable[bool]:
+        key = getattr(attachment.row, column)
+        if key is None:
+            return True
+        return knowable_row(info, attachment.scope.access, rule, key)
 
     return known
 

@@ -23,7 +23,6 @@ from graph.types.connection import (
     AFTER,
     FIRST,
     Connection,
-    asks_total,
     connection,
     empty_connection,
 )
@@ -43,6 +42,7 @@ from graph.types.notice import Notice
 from graph.types.organisation import Organisation
 from graph.types.period import DecisionPeriod
 from graph.types.plan import Plan
+from graph.types.selection import selects
 from ledger.access_log import entries
 from schema.enums import Authority, DataCategory, GuardianshipKind, Language, RelationshipOrigin
 from schema.models import Client as ClientRow
@@ -227,7 +227,7 @@ class Client:
         args = page_args("plan", first, after)
         after_version = int_key(args.after)
         loaders = info.context.loaders
-        key = PageKey(self.row.id, args.first, after_version, counted=asks_total(info))
+        key = PageKey(self.row.id, args.first, after_version, counted=selects(info, "totalCount"))
         return connection(
             "plan",
             await loaders.plan_versions.load(key),
@@ -242,7 +242,9 @@ class Client:
     ) -> Connection[Application] | None:
         args = page_args("application", first, after)
         loaders = info.context.loaders
-        key = PageKey(self.row.id, args.first, uuid_key(args.after), counted=asks_total(info))
+        key = PageKey(
+            self.row.id, args.first, uuid_key(args.after), counted=selects(info, "totalCount")
+        )
         return connection(
             "application",
             await loaders.applications.load(key),
@@ -271,7 +273,12 @@ class Client:
             return empty_connection()
         pages, counts = loaders
         key = PageKey(
-            self.row.id, args.first, uuid_key(args.after), visible, narrowing, asks_total(info)
+            self.row.id,
+            args.first,
+            uuid_key(args.after),
+            visible,
+            narrowing,
+            selects(info, "totalCount"),
         )
         return connection(
             kind,
@@ -320,7 +327,7 @@ class Client:
                 disclosed(rows.DECISION, info.context.guard, self.access, kinds),
             )
         loaders = info.context.loaders
-        return await self._rows(
+        found = await self._rows(
             info,
             rows.DECISION,
             (loaders.decisions, loaders.decision_counts),
@@ -330,6 +337,9 @@ class Client:
             kinds=kinds,
             narrowing=narrowing,
         )
+        if selects(info, "edges", "node", "calculation"):
+            await Decision.read_calculation((e.node for e in found.edges), info)
+        return found
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def attachments(

@@ -9,15 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
 
 from graph.pagination import Page, encode_cursor
+from graph.types.later import Later, then
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,40 +24,20 @@ async def no_rows() -> int:
     return 0
 
 
-def asks_total(info: strawberry.Info) -> bool:
-    """The connection field being resolved selects ``totalCount`` (so that a first page
-    can count its list as it is read)."""
-    raw = info._raw_info
-    return any(
-        _selects(node.selection_set, raw.fragments, set())
-        for node in raw.field_nodes
-        if node.selection_set is not None
-    )
-
-
-def _selects(
-    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
-) -> bool:
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.name.value == "totalCount":
-                return True
-        elif isinstance(selection, InlineFragmentNode):
-            if _selects(selection.selection_set, fragments, seen):
-                return True
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:
-                seen.add(name)
-                if _selects(fragment.selection_set, fragments, seen):
-                    return True
-    return False
-
-
-async def _total_count(root: Any) -> int:
+def _total_count(root: Any) -> Later[int]:
     count: Count = root.count
-    return await count()
+    return then(count(), int)
+
+
+def _total_count_field() -> Any:
+    return strawberry.field(
+        resolver=_total_count,
+        graphql_type=int,
+        description="How many rows the whole list holds for the caller, with the same "
+        "arguments (its filters, not first or after): every row it would page through, those "
+        "withheld for consent included. Computed only when asked for, with one count per "
+        "connection field for all the parents in a response.",
+    )
 
 
 @strawberry.type(description="Where a page stands in its list (Relay).")
@@ -97,13 +71,7 @@ class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The page's rows, in the list's order.")
     page_info: PageInfo = strawberry.field(description="Where the page stands in the list.")
     count: strawberry.Private[Count] = no_rows
-    total_count: int = strawberry.field(
-        resolver=_total_count,
-        description="How many rows the whole list holds for the caller, with the same "
-        "arguments (its filters, not first or after): every row it would page through, those "
-        "withheld for consent included. Computed only when asked for, with one count per "
-        "connection field for all the parents in a response.",
-    )
+    total_count: int = _total_count_field()
 
 
 def connection(

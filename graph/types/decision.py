@@ -1,6 +1,7 @@
 """Decisions of both authorities. Kela's are KELA_DECISION, with the calculation and the
 basic-amount reduction KELA_CALCULATION; an organiser's are WC_DECISION throughout."""
 
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ import strawberry
 from authz import rows
 from authz.guard import ClientAccess
 from graph.context import Context, Info
-from graph.records import DecisionRecord
+from graph.records import CalculationRecord, DecisionRecord
 from graph.types.attachment import Attachment, knowable_attachments
 from graph.types.guarding import (
     Redaction,
@@ -18,7 +19,9 @@ from graph.types.guarding import (
     guarded_resolver_by_row,
     knowable_row,
     redactions_field,
+    shows,
 )
+from graph.types.later import Later, then
 from graph.types.organisation import Organisation
 from schema.enums import (
     Authority,
@@ -38,10 +41,11 @@ def _calculation(decision: Any) -> DataCategory:
     return rows.calculation_category(decision.row.authority)
 
 
-async def _application_known(decision: Any, info: Info) -> bool:
-    return await knowable_row(
-        info, decision.scope.access, rows.APPLICATION, decision.row.application_id
-    )
+def _application_known(decision: Any, info: Info) -> bool | Awaitable[bool]:
+    application = decision.row.application_id
+    if application is None:
+        return True
+    return knowable_row(info, decision.scope.access, rows.APPLICATION, application)
 
 
 @strawberry.type
@@ -49,6 +53,13 @@ class CalculationRow:
     type: CalculationRowType
     description: str
     amount_cents: int
+
+
+def _calculation_rows(found: list[CalculationRecord]) -> list[CalculationRow]:
+    return [
+        CalculationRow(type=r.type, description=r.description, amount_cents=r.amount_cents)
+        for r in found
+    ]
 
 
 @strawberry.type
@@ -100,13 +111,20 @@ class Decision:
         )
         return knowable_attachments(found, self.scope.access, info)
 
-    @guarded_resolver_by_row(_calculation)
-    async def calculation(self, info: Info) -> list[CalculationRow] | None:
-        found = await info.context.loaders.calculation.load((self.row.client_id, self.row.id))
-        return [
-            CalculationRow(type=r.type, description=r.description, amount_cents=r.amount_cents)
-            for r in found
-        ]
+    @guarded_resolver_by_row(_calculation, graphql_type=list[CalculationRow] | None)
+    def calculation(self, info: Info) -> Later[list[CalculationRow] | None]:
+        found = info.context.loaders.calculation.load((self.row.client_id, self.row.id))
+        return then(found, _calculation_rows)
+
+    @staticmethod
+    async def read_calculation(decisions: Iterable["Decision"], info: Info) -> None:
+        """Read the calculation rows of the decisions whose calculation the caller may see,
+        all at once (a list whose rows' ``calculation`` is asked for): each row's field
+        then answers at once."""
+        guard = info.context.guard
+        keys = [(d.row.client_id, d.row.id) for d in decisions if shows(d, "calculation", guard)]
+        if keys:
+            await info.context.loaders.calculation.load_many(keys)
 
     @guarded_resolver_by_row(_calculation)
     def basic_amount_reduction(self) -> BasicAmountReduction | None:

@@ -33,6 +33,7 @@ import strawberry
 from graphql import GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
+from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions import FieldExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema_directive import Location
@@ -74,8 +75,14 @@ class Scope:
 CategoryOf = Callable[[Any], DataCategory]
 F = TypeVar("F", bound=Callable[..., Any])
 OwnOf = Callable[[Any, Principal], bool]
-Link = Callable[[Any, strawberry.Info], Awaitable[bool]]
-"""Whether the row a field names may be known of (``True`` when it names none)."""
+Link = Callable[[Any, strawberry.Info], bool | Awaitable[bool]]
+"""Whether the row a field names may be known of (``True`` when it names none): at once
+when that needs no read, else awaitable (the row is read through a loader)."""
+
+
+async def _known(answer: bool | Awaitable[bool]) -> bool:
+    return answer if isinstance(answer, bool) else await answer
+
 
 WITHHELD = "_infocap_withheld"
 """The attribute holding, once the object's decision is taken, its withheld fields'
@@ -135,7 +142,7 @@ class Guarded(FieldExtension):
     ) -> Any:
         if self.name in withheld(source):
             return None
-        if self.link is not None and not await self.link(source, info):
+        if self.link is not None and not await _known(self.link(source, info)):
             return None
         return await next_(source, info, **kwargs)
 
@@ -163,14 +170,22 @@ def _guarded_field(
     description: str | None,
     category: DataCategory | None,
     attribute: bool = False,
+    graphql_type: Any = None,
 ) -> Any:
-    """A guarded field: an attribute (default ``None``), or a resolver to decorate."""
+    """A guarded field: an attribute (default ``None``), or a resolver to decorate (of
+    ``graphql_type`` when the resolver may answer later: ``graph.types.later``)."""
     directives = [] if category is None else [Category(name=category)]
     if attribute:
         return GuardedField(
             description=description, directives=directives, extensions=[extension], default=None
         )
-    return GuardedField(description=description, directives=directives, extensions=[extension])
+    annotation = None if graphql_type is None else StrawberryAnnotation(graphql_type)
+    return GuardedField(
+        description=description,
+        directives=directives,
+        extensions=[extension],
+        type_annotation=annotation,
+    )
 
 
 def guarded(category: DataCategory, *, description: str | None = None) -> Any:
@@ -200,10 +215,19 @@ def guarded_resolver(
 
 
 def guarded_resolver_by_row(
-    category: CategoryOf, *, description: str | None = None, link: Link | None = None
+    category: CategoryOf,
+    *,
+    description: str | None = None,
+    link: Link | None = None,
+    graphql_type: Any = None,
 ) -> Callable[[F], F]:
     """A decorator for a resolver method whose category the row decides."""
-    field = _guarded_field(Guarded(category, link=link), description=description, category=None)
+    field = _guarded_field(
+        Guarded(category, link=link),
+        description=description,
+        category=None,
+        graphql_type=graphql_type,
+    )
     return cast(Callable[[F], F], field)
 
 
@@ -290,6 +314,13 @@ def _graphql_name(field: StrawberryField) -> str:
 
 
 _NOTHING: frozenset[str] = frozenset()
+
+
+def shows(obj: Any, name: str, guard: Guard) -> bool:
+    """The guarded field ``name`` (its GraphQL name) of ``obj`` is allowed, as the object's
+    decision will find (for a list that reads ahead what its rows' fields ask for)."""
+    fields = _fields(type(obj))
+    return fields.groups[fields.group_of[name]].guard.decide(obj, guard).allowed
 
 
 def decide(obj: Any, guard: Guard, selected: tuple[int, ...]) -> None:
@@ -430,28 +461,51 @@ class Redaction:
     reason: RedactionReason
 
 
-async def redactions(root: Any, info: strawberry.Info) -> list[Redaction]:
+Found = tuple[str, Guarded, Decision, Awaitable[bool] | None]
+
+
+def redactions(root: Any, info: strawberry.Info) -> list[Redaction] | Awaitable[list[Redaction]]:
     """The object's withheld fields, whether or not the query asked for them: those the
-    policy denies, and those naming a row the caller may not know of."""
+    policy denies, and those naming a row the caller may not know of. At once unless a
+    named row must be read."""
     guard: Guard = info.context.guard
     fields = _fields(type(root))
     decisions = [g.guard.decide(root, guard) for g in fields.groups]
-    found = []
+    found: list[Found] = []
+    reading = False
     for name, extension in fields.guarded:
         decision = decisions[fields.group_of[name]]
-        if decision.allowed and extension.link is not None and not await extension.link(root, info):
+        pending = None
+        if decision.allowed and extension.link is not None:
+            known = extension.link(root, info)
+            if isinstance(known, bool):
+                decision = decision if known else NAMES_UNKNOWN_ROW
+            else:
+                pending, reading = known, True
+        found.append((name, extension, decision, pending))
+    return _read(root, found) if reading else _listed(root, found)
+
+
+async def _read(root: Any, found: list[Found]) -> list[Redaction]:
+    answered: list[Found] = []
+    for name, extension, decision, pending in found:
+        if pending is not None and not await pending:
             decision = NAMES_UNKNOWN_ROW
-        if not decision.allowed:
-            found.append(
-                Redaction(
-                    field=name, category=extension.category_for(root), reason=decision.redaction
-                )
-            )
-    return found
+        answered.append((name, extension, decision, None))
+    return _listed(root, answered)
+
+
+def _listed(root: Any, found: list[Found]) -> list[Redaction]:
+    return [
+        Redaction(field=name, category=extension.category_for(root), reason=decision.redaction)
+        for name, extension, decision, _ in found
+        if not decision.allowed
+    ]
 
 
 def redactions_field() -> Any:
     return strawberry.field(
         resolver=redactions,
+        graphql_type=list[Redaction],
         description="The fields of this object the caller may not see, and why. Unguarded.",
     )

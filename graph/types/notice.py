@@ -68,7 +68,7 @@ class Notice:
     async def consent_seq(self) -> int | None:
         return self.row.consent_seq
 
-    async def consent_known(self, info: Info) -> bool:
+    def consent_known(self, info: Info) -> bool:
         """The grant the notice names may be known of by the caller."""
         if self.row.consent_seq is None:
             return True
