@@ -6,14 +6,15 @@ with each of them, together with whether the principal's organisation sent or re
 a notice about them (county staff's only); and the consent state of every one of them
 (one query on the ledger's projection). ``load_clients`` reads the clients' rows in the
 same statement as their relationships and notices, so a response's clients and their
-access cost three statements (four for a guardian).
+access cost three statements (four for a guardian). For a dpo one more: the ledger
+events its organisation's access-log rows name.
 
 The statements are built once, with bind parameters.
 """
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -27,16 +28,19 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz import rows
 from authz.guard import ClientAccess
 from authz.principal import COUNTY_ROLES, Principal
 from authz.relation import ClientFacts, subjects
 from ledger.service import load_states
+from ledger.state import ConsentState, Grant, Prohibition
 from schema.enums import GuardianshipKind, Role
-from schema.models import Client, ClientRelationship, Guardianship, Notice
+from schema.models import AccessLogEntry, Client, ClientRelationship, Guardianship, Notice
 
 
 def active_guardianship(person: Any, today: Any) -> list[ColumnElement[bool]]:
@@ -91,6 +95,18 @@ _CLIENTS_AND_PARTIES = _CLIENTS.add_columns(_party_of(Client.id))
 _CLIENTS_ALONE = _CLIENTS.add_columns(false())
 
 
+def _named_by_log(seq: Any) -> Any:
+    log = AccessLogEntry
+    return select(log.client_id, seq.label("seq")).where(
+        log.client_id.in_(_each("ids")), seq.is_not(None), log.organisation_id == bindparam("org")
+    )
+
+
+_LOG_NAMED = union(
+    _named_by_log(AccessLogEntry.consent_seq), _named_by_log(AccessLogEntry.prohibition_seq)
+)
+
+
 @dataclass(frozen=True)
 class _Found:
     relationships: dict[uuid.UUID, set[str]]
@@ -122,15 +138,15 @@ async def load_clients(
     parties = _counties_notices(principal)
     statement = _CLIENTS_AND_PARTIES if parties else _CLIENTS_ALONE
     values = {"ids": list(ids), "org": principal.organisation_id}
-    rows: dict[uuid.UUID, Client] = {}
+    by_id: dict[uuid.UUID, Client] = {}
     found = _Found({}, set())
     for client, organisation, party in await session.execute(statement, values):
-        rows[client.id] = client
+        by_id[client.id] = client
         if organisation is not None:
             found.relationships.setdefault(client.id, set()).add(organisation)
         if party:
             found.parties.add(client.id)
-    clients = list(rows.values())
+    clients = list(by_id.values())
     access = await _access(session, principal, clients, found, today)
     return [(c, access[c.id]) for c in clients]
 
@@ -151,6 +167,7 @@ async def _access(
         for ward_id, kind in await session.execute(_WARDS, values):
             kinds.setdefault(ward_id, set()).add(kind)
     states = await load_states(session, ids)
+    named = await _log_named(session, principal, ids)
     access: dict[uuid.UUID, ClientAccess] = {}
     for client in clients:
         facts = ClientFacts(
@@ -161,9 +178,40 @@ async def _access(
             guardianships=frozenset(kinds.get(client.id, ())),
             notice_party=client.id in found.parties,
             relationships=frozenset(found.relationships.get(client.id, ())),
+            log_named=frozenset(named.get(client.id, ())),
         )
-        access[client.id] = ClientAccess(facts, subjects(principal, facts), states[client.id])
+        state = states[client.id]
+        if Role.dpo in principal.roles:
+            facts = replace(facts, audited_ends=_audited_ends(principal, facts, state))
+        access[client.id] = ClientAccess(facts, subjects(principal, facts), state)
     return access
+
+
+async def _log_named(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, set[int]]:
+    """For a dpo: the ledger seqs its organisation's access-log rows about these clients
+    name (a grant that allowed, a prohibition that blocked): one statement."""
+    org = principal.organisation_id
+    if Role.dpo not in principal.roles or org is None:
+        return {}
+    named: dict[uuid.UUID, set[int]] = {}
+    for client_id, seq in await session.execute(_LOG_NAMED, {"ids": list(ids), "org": org}):
+        if seq is not None:
+            named.setdefault(client_id, set()).add(seq)
+    return named
+
+
+def _audited_ends(principal: Principal, facts: ClientFacts, state: ConsentState) -> frozenset[int]:
+    """The events that ended a grant or prohibition the dpo audits (``rows.CONSENT_RULE``):
+    a consent row names the event that ended it."""
+    audited = rows.CONSENT_RULE.audited
+    items: list[Grant | Prohibition] = [*state.grants, *state.prohibitions]
+    return frozenset(
+        item.ended_seq
+        for item in items
+        if item.ended_seq is not None and audited.of(item, principal, facts)
+    )
 
 
 async def _relationships_and_notices(
@@ -173,11 +221,11 @@ async def _relationships_and_notices(
     staff, the clients their organisation sent or received a notice about: one statement."""
     if _counties_notices(principal):
         values = {"ids": list(ids), "org": principal.organisation_id}
-        rows = await session.execute(_RELATIONSHIPS_AND_PARTIES, values)
+        read = await session.execute(_RELATIONSHIPS_AND_PARTIES, values)
     else:
-        rows = await session.execute(_RELATIONSHIPS, {"ids": list(ids)})
+        read = await session.execute(_RELATIONSHIPS, {"ids": list(ids)})
     found = _Found({}, set())
-    for client_id, organisation_id, is_relationship in rows:
+    for client_id, organisation_id, is_relationship in read:
         if is_relationship:
             found.relationships.setdefault(client_id, set()).add(organisation_id)
         else:

@@ -17,6 +17,7 @@ from authz.errors import Forbidden
 from authz.policy import Policy, Rule
 from authz.principal import Principal
 from authz.relation import GUARDIAN_ECON, ClientFacts, Relation, Subject, owns
+from authz.relation import subjects as relation_subjects
 from ledger.access_log import AccessRecord
 from ledger.state import ConsentState, RowRef
 from schema.enums import AccessAction, DataCategory
@@ -59,6 +60,15 @@ class ClientAccess:
 
     def has(self, relation: Relation) -> bool:
         return any(s.relation == relation for s in self.subjects)
+
+    @property
+    def subject_names(self) -> str:
+        """The policy subjects, as the access log records them."""
+        return subject_names(self.subjects)
+
+
+def subject_names(found: Collection[Subject]) -> str:
+    return ",".join(sorted(s.name for s in found))
 
 
 @dataclass(frozen=True)
@@ -207,11 +217,31 @@ class Guard:
         be one its read column allows on ``GUARDIANSHIP`` (a FULL guardian acts for the
         client in everything).
         """
-        subjects = (
-            access.subjects
-            if access is not None
-            else tuple(Subject(r.value, None, r) for r in self.principal.roles)
-        )
+        subjects = access.subjects if access is not None else self.role_subjects()
+        decision = self.write_decision(subjects, obj, action, own=own, categories=categories)
+        if access is not None:
+            self.record(
+                access.client_id, category, AccessAction.WRITE, decision, access.subject_names
+            )
+        if not decision.allowed:
+            raise Forbidden(f"the policy does not allow {action} on {obj} for this caller")
+        return decision
+
+    def role_subjects(self) -> tuple[Subject, ...]:
+        """The principal's roles as subjects, for a write about no client yet."""
+        return tuple(Subject(r.value, None, r) for r in sorted(self.principal.roles))
+
+    def write_decision(
+        self,
+        subjects: tuple[Subject, ...],
+        obj: str,
+        action: str,
+        *,
+        own: bool | None = None,
+        categories: Collection[str] = (),
+    ) -> Decision:
+        """The write policy's answer for these subjects, neither recorded nor raised: the
+        first subject whose line holds allows it (``authorize``, and replays of a write)."""
         decision = NOT_PERMITTED
         for subject in subjects:
             rule = self.policy.rule(subject.name, obj, action)
@@ -224,14 +254,28 @@ class Guard:
                     for c in categories
                 )
             if holds:
-                decision = Decision(True, rule.basis, rule=rule)
-                break
+                return Decision(True, rule.basis, rule=rule)
             decision = Decision(False, reason=RedactionReason.NOT_PERMITTED, rule=rule)
-        if access is not None:
-            self.record(access.client_id, category, AccessAction.WRITE, decision)
-        if not decision.allowed:
-            raise Forbidden(f"the policy does not allow {action} on {obj} for this caller")
         return decision
+
+    def audits_every_client(self, category: DataCategory) -> Decision:
+        """A dpo's decision on ``category`` for every client (``for_every_client`` of the
+        ``AUDIT`` relation): what lets a dpo review across clients."""
+        return self.for_every_client(Relation.AUDIT, category)
+
+    def for_every_client(self, relation: Relation, category: DataCategory) -> Decision:
+        """The read decision on ``category`` that holds for every client the principal
+        relates to by ``relation``, where it cannot depend on the client: allowed only on
+        a ``STATUTORY`` line (``CONSENT``, ``OWN`` and the person bases depend on the client,
+        its ledger or the row). Lists over many clients (a dpo's review) ask this."""
+        nobody = ClientFacts(uuid.UUID(int=0), "", "", protected_identity=False)
+        for subject in relation_subjects(self.principal, nobody):
+            if subject.relation != relation:
+                continue
+            rule = self.policy.rule(subject.name, category.value, READ)
+            if rule is not None and rule.basis == Basis.STATUTORY:
+                return Decision(True, Basis.STATUTORY, rule=rule)
+        return NOT_PERMITTED
 
     def authorize_registration(self, organiser_id: str) -> Decision:
         """Registering a client for ``organiser_id``, or opening the caller's organisation's
@@ -254,12 +298,18 @@ class Guard:
             DataCategory.IDENTITY,
             AccessAction.WRITE,
             replace(decision, basis=Basis.REGISTRATION),
+            subject_names(self.role_subjects()),
         )
 
     # ---- the access log ------------------------------------------------------------------
 
     def record(
-        self, client_id: uuid.UUID, category: DataCategory, action: AccessAction, decision: Decision
+        self,
+        client_id: uuid.UUID,
+        category: DataCategory,
+        action: AccessAction,
+        decision: Decision,
+        subjects: str | None = None,
     ) -> None:
         self._records.add(
             AccessRecord(
@@ -272,12 +322,17 @@ class Guard:
                 policy_rule=None if decision.rule is None else decision.rule.line,
                 consent_seq=decision.consent_seq,
                 prohibition_seq=decision.prohibition_seq,
+                subjects=subjects,
             )
         )
 
     def records(self) -> list[AccessRecord]:
+        names: dict[int, str] = {}
         for access, category, decision in self._reads.values():
-            self.record(access.client_id, category, AccessAction.READ, decision)
+            subjects = names.get(id(access))
+            if subjects is None:
+                subjects = names[id(access)] = access.subject_names
+            self.record(access.client_id, category, AccessAction.READ, decision, subjects)
         self._reads.clear()
         return sorted(
             self._records, key=lambda r: (str(r.client_id), r.category.value, r.action.value)

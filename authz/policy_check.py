@@ -8,8 +8,9 @@ written twice, and no line asks for something the code can never grant:
 - ``SELF`` belongs to ``client`` and ``GUARDIANSHIP`` to ``guardian:FULL`` /
   ``guardian:ECON``; a person subject holds only its own basis (or ``DENY``).
 - A ``dpo`` audits and never reads content: ``STATUTORY`` only on ``IDENTITY``,
-  ``CONSENT`` and ``ACCESS_LOG``, ``DENY`` everywhere else, and its one write is a
-  ledger checkpoint.
+  ``CONSENT`` and ``ACCESS_LOG``, ``DENY`` everywhere else; beside reading it makes
+  ledger checkpoints, verifies the ledger and finds a client by personal identity code
+  for a subject-access request.
 - ``OWN`` needs a row with an owner: never on client details, consent or the access log,
   and among writes only where the write names its owner (plan, notice move and cancel,
   and registering a client: its organiser is the owner).
@@ -68,6 +69,7 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("guardianship", "record"): STAFF,
     ("ledger", "checkpoint"): frozenset({DPO}),
     ("ledger", "verify"): frozenset({DPO}),
+    ("client", "find_by_code"): frozenset({DPO}),
 }
 # Writes whose caller computes ownership (``own=``): the only writes OWN can allow.
 OWNED_WRITES = frozenset(

@@ -34,7 +34,10 @@ class ClientFacts:
 
     ``organiser_id`` is the responsible organiser, ``relationships`` every organisation
     with an open client relationship (the responsible organiser's included);
-    ``guardianships`` and ``notice_party`` are the asking principal's."""
+    ``guardianships`` and ``notice_party`` are the asking principal's. For a dpo,
+    ``log_named`` are the ledger seqs its organisation's access-log rows name (the grant
+    that allowed, the prohibition that blocked), and ``audited_ends`` the seqs of the
+    events that ended a grant or prohibition it audits (``rows.py``)."""
 
     client_id: uuid.UUID
     organiser_id: str
@@ -43,6 +46,8 @@ class ClientFacts:
     guardianships: frozenset[GuardianshipKind] = frozenset()
     notice_party: bool = False
     relationships: frozenset[str] = frozenset()
+    log_named: frozenset[int] = frozenset()
+    audited_ends: frozenset[int] = frozenset()
 
     def related(self, organisation_id: str | None) -> bool:
         """The organisation has an open client relationship with the client."""

@@ -23,13 +23,15 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    exists,
     false,
+    literal_column,
     not_,
     or_,
     select,
     true,
 )
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql import visitors
 
 from authz.basis import Basis
@@ -39,7 +41,7 @@ from authz.relation import ClientFacts
 from authz.relation import owns as owns  # the question every ownership asks, writes too
 from ledger.state import Grant, Prohibition, RowRef
 from schema.base import Base
-from schema.enums import AttachmentKind, Authority, DataCategory, OrganisationType, RowType
+from schema.enums import AttachmentKind, Authority, DataCategory, OrganisationType, Role, RowType
 from schema.models import (
     AccessLogEntry,
     Application,
@@ -73,14 +75,15 @@ and serves every principal alike."""
 @dataclass(frozen=True)
 class Asker:
     """What the SQL forms depend on of the asking principal besides its organisation's id:
-    whether it acts for an organisation, and whether that is Kela."""
+    whether it acts for an organisation, whether that is Kela, and whether it is a dpo."""
 
     organisation: bool
     kela: bool
+    dpo: bool = False
 
     @classmethod
     def of(cls, principal: Principal) -> "Asker":
-        return cls(principal.organisation_id is not None, kela_owns(principal))
+        return cls(principal.organisation_id is not None, kela_owns(principal), _dpo(principal))
 
 
 def asker_values(principal: Principal) -> dict[str, Any]:
@@ -418,15 +421,15 @@ def _log_audited(row: Any, principal: Principal, facts: ClientFacts) -> bool:
 def _log_audited_where(asker: Asker) -> Condition:
     if not asker.organisation:
         return false()
-    related = select(ClientRelationship.client_id).where(
-        ClientRelationship.organisation_id == ASKER_ORG
+    related = exists().where(
+        ClientRelationship.client_id == AccessLogEntry.client_id,
+        ClientRelationship.organisation_id == ASKER_ORG,
     )
     return or_(
         AccessLogEntry.organisation_id == ASKER_ORG,
-        and_(
-            AccessLogEntry.basis == Basis.REGISTRATION.value,
-            AccessLogEntry.client_id.in_(related),
-        ),
+        # Registrations are few: read them by their partial index (the predicate a literal,
+        # so that both databases match it) and look each client's relationship up.
+        and_(AccessLogEntry.basis == literal_column(f"'{Basis.REGISTRATION.value}'"), related),
     )
 
 
@@ -444,12 +447,80 @@ ACCESS_LOG_ENTRY = RowRule(
 )
 
 # ---- the consent ledger ------------------------------------------------------------------
+# A dpo audits the consent rows (grants and prohibitions as they stand) its organisation
+# is the party of (grantee, prohibited organisation) or recorded, and those one of its
+# organisation's access-log rows names (the grant that allowed a read, the prohibition
+# that blocked one: a category or row prohibition names no organisation). It may open
+# every ledger event its organisation recorded or is the party of, that one of its
+# access-log rows names, or that ended a consent row it audits.
+
+
+def _log_names(client: Any, seq: Any) -> Condition:
+    """One of the asker's organisation's access-log rows about ``client`` names the
+    ledger's ``seq``."""
+    log = AccessLogEntry
+    mine = (log.client_id == client, log.organisation_id == ASKER_ORG)
+    return or_(
+        exists().where(*mine, log.consent_seq.is_not(None), log.consent_seq == seq),
+        exists().where(*mine, log.prohibition_seq.is_not(None), log.prohibition_seq == seq),
+    )
+
+
+def _party(rule: Grant | Prohibition) -> str | None:
+    return rule.grantee if isinstance(rule, Grant) else rule.organisation
+
+
+def _rule_audited(rule: Grant | Prohibition, principal: Principal, facts: ClientFacts) -> bool:
+    org = _organisation(principal)
+    return org is not None and (
+        org in (_party(rule), rule.recorded_by) or rule.seq in facts.log_named
+    )
+
+
+def _rule_audited_sql(rule: Any, dpo: bool) -> Condition:
+    return or_(
+        rule.organisation_id == ASKER_ORG,
+        rule.recorded_by_org == ASKER_ORG,
+        _log_names(rule.client_id, rule.seq) if dpo else false(),
+    )
+
+
+def _dpo(principal: Principal) -> bool:
+    """Whether what its organisation's access-log rows name counts (``facts.log_named``
+    and ``facts.audited_ends`` are loaded for a dpo only)."""
+    return Role.dpo in principal.roles
+
+
+def _rule_audited_where(asker: Asker) -> Condition:
+    return _rule_audited_sql(ConsentRule, asker.dpo) if asker.organisation else false()
+
+
+def _event_audited(row: Any, principal: Principal, facts: ClientFacts) -> bool:
+    org = _organisation(principal)
+    if org is None:
+        return False
+    if org in (row.actor_org, row.party_org):
+        return True
+    return row.seq in facts.log_named or row.seq in facts.audited_ends
 
 
 def _event_audited_where(asker: Asker) -> Condition:
     if not asker.organisation:
         return false()
-    return or_(ConsentEvent.actor_org == ASKER_ORG, ConsentEvent.party_org == ASKER_ORG)
+    event = ConsentEvent
+    mine = or_(event.actor_org == ASKER_ORG, event.party_org == ASKER_ORG)
+    if not asker.dpo:
+        return mine
+    ended = aliased(ConsentRule)
+    return or_(
+        mine,
+        _log_names(event.client_id, event.seq),
+        exists().where(
+            ended.client_id == event.client_id,
+            ended.ended_seq == event.seq,
+            _rule_audited_sql(ended, dpo=True),
+        ),
+    )
 
 
 CONSENT_EVENT = RowRule(
@@ -459,26 +530,8 @@ CONSENT_EVENT = RowRule(
     categories_of=_fixed(DataCategory.CONSENT),
     kind_of=_one_kind,
     kind_where=_every_kind,
-    # A dpo sees the events its organisation recorded or is the party of.
-    audited=Test(
-        lambda row, principal, _facts: (
-            _organisation(principal) is not None
-            and _organisation(principal) in (row.actor_org, row.party_org)
-        ),
-        _event_audited_where,
-    ),
+    audited=Test(_event_audited, _event_audited_where),
 )
-
-
-def _party(rule: Grant | Prohibition) -> str | None:
-    return rule.grantee if isinstance(rule, Grant) else rule.organisation
-
-
-def _rule_audited_where(asker: Asker) -> Condition:
-    if not asker.organisation:
-        return false()
-    return or_(ConsentRule.organisation_id == ASKER_ORG, ConsentRule.recorded_by_org == ASKER_ORG)
-
 
 CONSENT_RULE = RowRule(
     name="ConsentRule",
@@ -487,16 +540,23 @@ CONSENT_RULE = RowRule(
     categories_of=_fixed(DataCategory.CONSENT),
     kind_of=_one_kind,
     kind_where=_every_kind,
-    # One row, a grant or a prohibition as it stands (``ledger.state``): a dpo sees those
-    # its organisation is the party of (grantee, prohibited organisation) or recorded.
-    audited=Test(
-        lambda row, principal, _facts: (
-            _organisation(principal) is not None
-            and _organisation(principal) in (_party(row), row.recorded_by)
-        ),
-        _rule_audited_where,
-    ),
+    # One row, a grant or a prohibition as it stands (``ledger.state``).
+    audited=Test(_rule_audited, _rule_audited_where),
 )
+
+
+def event_names_disclosed(access: ClientAccess) -> bool:
+    """Whether a ledger event's body and hashed text are shown whole, whatever rows they
+    name, wherever the event itself is (its ``CONSENT`` fields allowed).
+
+    To a caller who audits (its only relation ``AUDIT``: a dpo) the event is one signed
+    consent record, and the ids in it (a grant's evidence attachment, a prohibited row)
+    are part of that record: a dpo proving what a client allowed needs the record whole.
+    The rows they name stay withheld from the dpo as ever (a dpo never reads content). To
+    anyone else the body and text are shown only when the rows they name may be known of
+    (a field that names a row is disclosed only when that row may be)."""
+    return access.audit_only
+
 
 RULES = (
     DECISION,

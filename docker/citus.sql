@@ -24,6 +24,7 @@ SELECT create_distributed_table('clients', 'id');
 SELECT create_distributed_table('client_digital_profiles', 'client_id', colocate_with => 'clients');
 SELECT create_distributed_table('contact_persons', 'client_id', colocate_with => 'clients');
 SELECT create_distributed_table('client_relationships', 'client_id', colocate_with => 'clients');
+SELECT create_distributed_table('client_fact_changes', 'client_id', colocate_with => 'clients');
 SELECT create_distributed_table('guardianships', 'ward_id', colocate_with => 'clients');
 SELECT create_distributed_table('applications', 'client_id', colocate_with => 'clients');
 SELECT create_distributed_table('information_requests', 'client_id', colocate_with => 'clients');

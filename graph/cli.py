@@ -1,6 +1,7 @@
 """``infocap``: serve, migrate, check a deployment, export the schema and the settings'
 documentation, import guardianships, show and check the policy, the ledger and its log
-(verify, export, checkpoint, keys, receipts), and a witness.
+(verify, export, checkpoint, rebuild, keys, receipts), a witness, and the access log's
+export and summary.
 
 Commands import what they need when they run, so ``infocap --help`` and ``schema
 export`` start without touching a database."""
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from graph import ledger_cli
+from graph import audit_cli, ledger_cli
 from graph.settings import DEMO_ISSUER, Settings, SettingsError, load_settings
 
 DEMO_DIR = Path(".infocap-demo")
@@ -85,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ledger = commands.add_parser("ledger", help="the consent ledger and its transparency log")
     witness = commands.add_parser("witness", help="a witness of the transparency log")
     ledger_cli.add_commands(ledger, witness)
+    audit = commands.add_parser("audit", help="the access log: export, summary and signals")
+    audit_cli.add_commands(audit)
 
     args = parser.parse_args(argv)
     try:
@@ -121,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return partition_command(settings, args.partitions)
         if args.command == "import":
             return asyncio.run(import_guardianships(settings, args.file))
+        if args.command == "audit":
+            return audit_cli.run(settings, args)
         return ledger_cli.run(settings, args)
     except SettingsError as error:
         print(f"infocap: {error}", file=sys.stderr)

@@ -557,6 +557,56 @@ DESCRIPTIONS: Mapping[str, str] = {
     "APPLICATION, DECISION, ATTACHMENT, NOTICE (plans are not barred row by row).",
     "ProhibitionInput.rowId": "With rowType: the row's id, a row of the same client's.",
     "ProhibitionInput.method": "How the client expressed it (see withdrawConsent).",
+    # ---- audit (docs/audit.md) ---------------------------------------------------------
+    "Query.accessLog": "The access log's rows the caller may read, newest first: with "
+    "clientId, that client's rows as Client.accessLog lists them; without, a dpo's "
+    "organisation's rows (and the registrations of its clients by others) and a client's "
+    "or guardian's rows about themself and their wards. Each row is guarded, and its read "
+    "logged, as any read of the client's ACCESS_LOG. Cursors are stable: rows only grow.",
+    "Query.accessLog(clientId)": "Only this client's rows (Client.id); a client that does "
+    "not exist for the caller answers an empty list.",
+    "Query.accessLog(organisationId)": "Only rows of callers of this organisation.",
+    "Query.accessLog(allowed)": "true: only allowed decisions; false: only denied ones.",
+    "Query.accessLog(category)": "Only decisions on this category.",
+    "Query.accessLog(action)": "Only reads, or only writes.",
+    "Query.accessLog(basis)": "Only decisions allowed on this basis.",
+    "Query.accessSummary": "A dpo's review of its organisation's access-log rows over a "
+    "period: allowed and denied per organisation and category, and the signals "
+    "(relationships opened by registration, self-recorded consents, bursts of denials, "
+    "reads of protected-identity clients). FORBIDDEN for anyone else.",
+    "Query.explainAccess": "Whether a caller of role in organisationId could see the client's "
+    "category at a moment, and why: the decision, basis, policy line and the consent event "
+    "that decided, replayed from the ledger and the client's history as they were then "
+    "under the policy in force then. For whoever may read the client's access log (the "
+    "client, a full guardian, a dpo for its own organisation); asking is logged as a read "
+    "of the client's ACCESS_LOG. An organisation a role cannot be of is BAD_USER_INPUT.",
+    "Query.explainAccess(clientId)": CLIENT_ID,
+    "Query.explainAccess(organisationId)": "The caller's organisation (an Organisation.id). "
+    "For the client and guardian roles it matters only where the policy gives them "
+    "CONSENT.",
+    "Query.explainAccess(role)": "The caller's role. client stands for the client themself.",
+    "Query.explainAccess(category)": "The data category.",
+    "Query.explainAccessLogEntry": "One access-log row replayed at its moment with its "
+    "organisation, roles and category under the policy it names, and whether the replay "
+    "agrees with what was logged. Null when the row does not exist for the caller.",
+    "Query.explainAccessLogEntry(id)": "AccessLogEntry.id.",
+    "Query.clientForSubjectAccess": "A dpo finds the client a subject-access request is "
+    "about by personal identity code: the client as a dpo sees it (id and IDENTITY; the "
+    "code is not shown back). Null when no client has the code. The lookup is on the "
+    "client's access log (PERSONAL_ID, policy line dpo, client, find_by_code). FORBIDDEN "
+    "for anyone else. Rate limited as lookups by code are.",
+    "Query.clientForSubjectAccess(personalId)": "A personal identity code; an invalid one is "
+    "BAD_USER_INPUT.",
+    "AccessTally.category": "The category decided on.",
+    "DenialBurst.organisation": "The subject's organisation.",
+    "ProtectedIdentityRead.organisation": "The reader's organisation.",
+    "ProtectedIdentityRead.first": "The first such read in the period.",
+    "ProtectedIdentityRead.last": "The last such read in the period.",
+    "RegistrationSignal.openedAt": "When it was opened.",
+    "SelfRecordedSignal.grantee": "The organisation granted (and recording).",
+    "SelfRecordedSignal.categories": "The categories granted.",
+    "SelfRecordedSignal.recordedAt": "When it was recorded.",
+    "SelfRecordedSignal.withdrawnAt": "When it was withdrawn; null while not.",
     # ---- access log ----------------------------------------------------------------------
     "AccessLogEntry.id": "The entry's id (ascending in time).",
     "AccessLogEntry.at": "When. " + GUARDED,

@@ -36,6 +36,7 @@ LIST_ITEMS = 100
 # Characters of a string; for lists the items (below). Keep docs/front-end.md in step.
 CHARACTERS: Mapping[str, int] = {
     "Query.clientByPersonalId(personalId)": 32,
+    "Query.clientForSubjectAccess(personalId)": 32,
     "Query.clients(search)": 200,
     "RegisterClientInput.personalId": 32,
     "RegisterClientInput.name": 200,

@@ -33,6 +33,12 @@ def add_commands(ledger: argparse.ArgumentParser, witness: argparse.ArgumentPars
     export = commands.add_parser("export", help="the ledger and its checkpoints as JSON Lines")
     export.add_argument("--output", type=Path, help="a file (default: standard output)")
     commands.add_parser("checkpoint", help="integrate new events, sign a checkpoint, ask witnesses")
+    rebuild = commands.add_parser(
+        "rebuild", help="replay the events into a fresh projection; report drift from the live one"
+    )
+    rebuild.add_argument(
+        "--apply", action="store_true", help="replace the drifted clients' projection rows"
+    )
     public = commands.add_parser("public-key", help="print the log's note verifier key")
     public.add_argument("--pem", action="store_true", help="the public key as PEM instead")
     receipt = commands.add_parser("receipt", help="a receipt for one event (JSON)")
@@ -82,6 +88,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             return export(settings, args.output)
         if command == "checkpoint":
             return asyncio.run(checkpoint(settings))
+        if command == "rebuild":
+            return asyncio.run(rebuild(settings, args.apply))
         if command == "public-key":
             return public_key(settings, args.pem)
         return receipt(settings, args.event_id, args.output)
@@ -169,6 +177,33 @@ async def checkpoint(settings: Settings) -> int:
     print(f"checkpoint {stored.tree_size} ({witnessed})", file=sys.stderr)
     sys.stdout.write(stored.note)
     return 0
+
+
+async def rebuild(settings: Settings, apply: bool) -> int:
+    """Exit 0 when the projection matches the events; 1 when it drifted (each drifted row
+    printed), also when ``apply`` then replaced it (a second run exits 0)."""
+    from graph.runtime import running
+    from ledger.rebuild import drift, replace_projection
+
+    async with running(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            report = await drift(session)
+        for found in report.drift:
+            print(found.line())
+        if not report.drift:
+            print(f"projection matches the ledger: {report.rows} rows of {report.clients} clients")
+            return 0
+        print(
+            f"projection drifted from the ledger: {report.count('missing')} missing, "
+            f"{report.count('extra')} extra, {report.count('differs')} differing, in "
+            f"{len(report.drifted_clients)} clients",
+            file=sys.stderr,
+        )
+        if apply:
+            async with runtime.sessions() as session, session.begin():
+                replaced = await replace_projection(session, report.drifted_clients)
+            print(f"projection rebuilt from the events for {replaced} clients", file=sys.stderr)
+    return 1
 
 
 def public_key(settings: Settings, pem: bool) -> int:

@@ -49,6 +49,8 @@ def _searching(operation: Operation, field: Field) -> bool:
 # ledger verification join this table when they are built.
 EXPENSIVE: Mapping[str, Callable[[Operation, Field], bool]] = {
     "clientByPersonalId": _always,
+    "clientForSubjectAccess": _always,
+    "accessSummary": _always,
     "clients": _searching,
 }
 REGISTRATIONS = frozenset({"registerClient"})

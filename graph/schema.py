@@ -31,6 +31,7 @@ from graph.observability.requests import note_outcome
 from graph.per_event import EventExecutor
 from graph.prepared import DocumentCache, Documents
 from graph.resolvers import (
+    audit,
     changes,
     clients,
     consents,
@@ -57,6 +58,11 @@ class Query:
     notice_inbox = strawberry.field(resolver=notices.notice_inbox)
     notice = strawberry.field(resolver=notices.notice)
     consent_ledger = strawberry.field(resolver=consents.consent_ledger)
+    access_log = strawberry.field(resolver=audit.access_log)
+    access_summary = strawberry.field(resolver=audit.access_summary)
+    explain_access = strawberry.field(resolver=audit.explain_access)
+    explain_access_log_entry = strawberry.field(resolver=audit.explain_access_log_entry)
+    client_for_subject_access = strawberry.field(resolver=audit.client_for_subject_access)
     changes = strawberry.field(resolver=changes.changes)
     ledger_checkpoint = strawberry.field(resolver=ledger.ledger_checkpoint)
     ledger_consistency_proof = strawberry.field(resolver=ledger.ledger_consistency_proof)

@@ -192,6 +192,7 @@ LIMITS = "Limits"
 POLICY = "Policy"
 LEDGER = "Ledger"
 OBSERVABILITY = "Observability"
+AUDIT = "Audit"
 
 
 @dataclass(frozen=True)
@@ -445,6 +446,22 @@ class Settings:
         group=LEDGER,
         parse=whole_number,
         shown_default="all",
+    )
+    audit_burst_denials: int = setting(
+        20,
+        "AUDIT_BURST_DENIALS",
+        "a burst of denials, as the access-log review signals it: at least this many denials "
+        "by one subject within `INFOCAP_AUDIT_BURST_SECONDS` (a denial: a request refused "
+        "something about one client)",
+        group=AUDIT,
+        parse=positive,
+    )
+    audit_burst_seconds: int = setting(
+        300,
+        "AUDIT_BURST_SECONDS",
+        "the window of a burst of denials, in seconds",
+        group=AUDIT,
+        parse=positive,
     )
     log_level: str = setting(
         "info",

@@ -30,7 +30,7 @@ from sqlalchemy.types import TypeEngine
 from schema.enums import AccessAction, DataCategory
 from schema.models import AccessLogEntry
 
-# Rows per statement on SQLite: 18 parameters a row stays under its limit.
+# Rows per statement on SQLite: 19 parameters a row (its number one) stay under its limit.
 ROWS_PER_STATEMENT = 1000
 
 
@@ -47,6 +47,8 @@ class AccessRecord:
     policy_rule: str | None
     consent_seq: int | None = None
     prohibition_seq: int | None = None
+    subjects: str | None = None
+    """The policy subjects the caller acted as towards the client, comma-separated."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
         "consent_seq": record.consent_seq,
         "prohibition_seq": record.prohibition_seq,
         "policy_hash": accessor.policy_hash,
+        "subjects": record.subjects,
     }
 
 
@@ -107,6 +110,7 @@ _RECORD: tuple[tuple[str, TypeEngine[Any]], ...] = (
     ("policy_rule", Text()),
     ("consent_seq", Integer()),
     ("prohibition_seq", Integer()),
+    ("subjects", String()),
 )
 """The columns each row has of its own, with their types as arrays hold them."""
 _COLUMNS = [c.key for c in _TABLE.columns if c.key != "id"]

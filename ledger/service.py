@@ -1,8 +1,9 @@
 """Appending to the consent ledger and keeping its projection; the I/O around ``chain``
 and ``state``. Takes the caller's session and never commits."""
 
+import json
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import metrics
 from ledger.chain import GENESIS, event_bytes, make_event, parse_time
-from ledger.errors import InvalidEvent
+from ledger.errors import EventConflict, InvalidEvent, LedgerBroken
 from ledger.state import ConsentState, Grant, Prohibition, RowRef
 from schema.enums import ConsentEventType, ConsentMethod, DataCategory
 from schema.models import ConsentEvent, ConsentRule, LedgerHead
@@ -125,45 +126,87 @@ def canonical_text(event: Mapping[str, Any]) -> str:
     return event_bytes(event).decode()
 
 
-async def _project(session: AsyncSession, client_id: uuid.UUID, event: Mapping[str, Any]) -> None:
-    seq, at, body, kind = int(event["seq"]), parse_time(event["at"]), event["body"], event["type"]
+PROJECTED = (
+    "kind",
+    "organisation_id",
+    "categories",
+    "category",
+    "row_type",
+    "row_id",
+    "purpose",
+    "method",
+    "valid_from",
+    "valid_until",
+    "recorded_at",
+    "recorded_by_org",
+    "ended_seq",
+    "ended_at",
+)
+"""The projection's columns beside its key (client, seq): what a rebuild compares."""
+
+
+def projected_row(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The projection row a GRANT or PROHIBIT event makes (its columns in ``PROJECTED``,
+    not yet ended); ``None`` for other events. Pure: appends and rebuilds share it."""
+    at, body, kind = parse_time(event["at"]), event["body"], event["type"]
+    common = {
+        "recorded_at": at,
+        "recorded_by_org": event["actor"].get("org"),
+        "method": ConsentMethod(body["method"]) if kind in _MAKERS else None,
+        "ended_seq": None,
+        "ended_at": None,
+    }
     if kind == ConsentEventType.GRANT:
         until = body["validUntil"]
-        session.add(
-            ConsentRule(
-                client_id=client_id,
-                seq=seq,
-                kind=ConsentEventType.GRANT,
-                organisation_id=body["grantee"],
-                categories=list(body["categories"]),
-                purpose=body["purpose"],
-                method=ConsentMethod(body["method"]),
-                valid_from=parse_time(body["validFrom"]),
-                valid_until=None if until is None else parse_time(until),
-                recorded_at=at,
-                recorded_by_org=event["actor"].get("org"),
-            )
-        )
-    elif kind == ConsentEventType.PROHIBIT:
+        return common | {
+            "kind": ConsentEventType.GRANT,
+            "organisation_id": body["grantee"],
+            "categories": list(body["categories"]),
+            "category": None,
+            "row_type": None,
+            "row_id": None,
+            "purpose": body["purpose"],
+            "valid_from": parse_time(body["validFrom"]),
+            "valid_until": None if until is None else parse_time(until),
+        }
+    if kind == ConsentEventType.PROHIBIT:
         target = body["target"]
         category = target.get("category")
-        session.add(
-            ConsentRule(
-                client_id=client_id,
-                seq=seq,
-                kind=ConsentEventType.PROHIBIT,
-                organisation_id=target.get("organisation"),
-                categories=[],
-                category=None if category is None else DataCategory(category),
-                row_type=target.get("rowType"),
-                row_id=target.get("rowId"),
-                method=ConsentMethod(body["method"]),
-                recorded_at=at,
-                recorded_by_org=event["actor"].get("org"),
-            )
-        )
-    elif kind in (ConsentEventType.WITHDRAW, ConsentEventType.LIFT_PROHIBITION):
-        ended = int(body["grant"] if kind == ConsentEventType.WITHDRAW else body["prohibition"])
+        return common | {
+            "kind": ConsentEventType.PROHIBIT,
+            "organisation_id": target.get("organisation"),
+            "categories": [],
+            "category": None if category is None else DataCategory(category),
+            "row_type": target.get("rowType"),
+            "row_id": target.get("rowId"),
+            "purpose": None,
+            "valid_from": None,
+            "valid_until": None,
+        }
+    return None
+
+
+_MAKERS = (ConsentEventType.GRANT, ConsentEventType.PROHIBIT)
+
+
+def projected_end(event: Mapping[str, Any]) -> tuple[int, int, datetime] | None:
+    """For a WITHDRAW or LIFT_PROHIBITION: the seq of the row it ends, its own seq and
+    time (the row's ``ended_seq`` and ``ended_at``); ``None`` for other events."""
+    kind, body = event["type"], event["body"]
+    if kind == ConsentEventType.WITHDRAW:
+        return int(body["grant"]), int(event["seq"]), parse_time(event["at"])
+    if kind == ConsentEventType.LIFT_PROHIBITION:
+        return int(body["prohibition"]), int(event["seq"]), parse_time(event["at"])
+    return None
+
+
+async def _project(session: AsyncSession, client_id: uuid.UUID, event: Mapping[str, Any]) -> None:
+    row = projected_row(event)
+    if row is not None:
+        session.add(ConsentRule(client_id=client_id, seq=int(event["seq"]), **row))
+    end = projected_end(event)
+    if end is not None:
+        ended, seq, at = end
         await session.execute(
             update(ConsentRule)
             .where(ConsentRule.client_id == client_id, ConsentRule.seq == ended)
@@ -227,6 +270,33 @@ async def load_states(
     for row in rows:
         by_client[row.client_id].append(row)
     return {cid: state_from_rules(rules) for cid, rules in by_client.items()}
+
+
+def fold(events: Iterable[Mapping[str, Any]]) -> ConsentState:
+    """The consent state the events add up to, in the order given (seq order)."""
+    state = ConsentState()
+    for event in events:
+        state = state.apply(event)
+    return state
+
+
+async def state_at(
+    session: AsyncSession, client_id: uuid.UUID, at: datetime
+) -> tuple[ConsentState, int]:
+    """The client's consent state replayed from the ledger's events recorded up to ``at``
+    (the events themselves, not the projection), and how many events that was. A chain
+    that does not fold is ``LedgerBroken``."""
+    texts = (
+        await session.scalars(
+            select(ConsentEvent.canonical)
+            .where(ConsentEvent.client_id == client_id, ConsentEvent.at <= at)
+            .order_by(ConsentEvent.seq)
+        )
+    ).all()
+    try:
+        return fold(json.loads(text) for text in texts), len(texts)
+    except EventConflict as conflict:
+        raise LedgerBroken(f"client {client_id}'s ledger does not replay: {conflict}") from None
 
 
 async def events(

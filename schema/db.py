@@ -107,6 +107,7 @@ APPEND_ONLY_TABLES = (
     "consent_events",
     "access_log",
     "policy_changes",
+    "client_fact_changes",
     "ledger_log",
     "ledger_log_nodes",
     "ledger_checkpoints",

@@ -43,6 +43,7 @@ CLIENT_TABLES: Mapping[str, str] = MappingProxyType(
         "client_digital_profiles": "client_id",
         "contact_persons": "client_id",
         "client_relationships": "client_id",
+        "client_fact_changes": "client_id",
         # The ward is the client; the column keeps the name that says which of the two
         # persons it is (the guardian is known by a personal identity code, not a row).
         "guardianships": "ward_id",

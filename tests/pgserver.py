@@ -13,7 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 
@@ -73,7 +73,9 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(settings: Mapping[str, str] | None = None) -> Iterator[PostgresServer]:
+    """A server for the time of the block; ``settings`` are more ``-c name=value`` (the
+    benchmark's memory settings)."""
     bindir = find_bindir()
     user = _run_as()
     root = Path(tempfile.mkdtemp(prefix="infocap-pg-"))
@@ -122,6 +124,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             "full_page_writes=off",
             "-c",
             "max_connections=200",
+            *(f"-c{name}={value}" for name, value in (settings or {}).items()),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

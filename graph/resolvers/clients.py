@@ -22,8 +22,6 @@ from graph.types.organisation import Organisation
 from graph.types.principal import Principal
 from schema.enums import DataCategory
 from schema.models import Client as ClientRow
-from schema.models import PersonalIdIndex
-from schema.models.client import personal_id_lookup
 
 
 def me(info: Info) -> Principal:
@@ -48,13 +46,6 @@ async def client(info: Info, id: strawberry.ID) -> Client | None:
     return _shown(await info.context.loaders.client.load(key), info.context)
 
 
-def _client_of(code: str) -> Select[uuid.UUID]:
-    """The client a personal identity code is, from the code's index."""
-    return select(PersonalIdIndex.client_id).where(
-        PersonalIdIndex.lookup == personal_id_lookup(code)
-    )
-
-
 def _may_look_up_by_code(view: ClientView, ctx: Context) -> bool:
     """Finding a client by their code discloses that code: only for those who may see it."""
     return ctx.guard.check(view.access, DataCategory.PERSONAL_ID).allowed
@@ -65,7 +56,7 @@ async def client_by_personal_id(info: Info, personal_id: str) -> Client | None:
     client, and for callers who may not see personal identity codes."""
     ctx = info.context
     code = service.parse_personal_id(personal_id)
-    key = await ctx.session.scalar(_client_of(code))
+    key = await service.client_id_by_code(ctx.session, code)
     view = None if key is None else await ctx.loaders.client.load(key)
     if view is None or not view.access.visible or not _may_look_up_by_code(view, ctx):
         return None
@@ -114,7 +105,7 @@ async def clients(
             raise BadUserInput("search is longer than 200 characters")
         try:
             code = service.parse_personal_id(term)
-            query = query.where(ClientRow.id == _client_of(code).scalar_subquery())
+            query = query.where(ClientRow.id == service.client_of_code(code).scalar_subquery())
         except BadUserInput:
             query = query.where(ClientRow.search_name.contains(term.casefold(), autoescape=True))
     ordered = _ordered(ctx, query, order_by, args.after)

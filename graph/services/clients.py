@@ -13,8 +13,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy import update as sql_update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.context import Context
 from graph.domain import personal_id
@@ -29,6 +30,7 @@ from schema.db import insert_if_absent
 from schema.enums import DataCategory, OrganisationType, RelationshipOrigin
 from schema.models import (
     Client,
+    ClientFactChange,
     ClientRelationship,
     ContactPerson,
     DigitalProfile,
@@ -37,6 +39,8 @@ from schema.models import (
 from schema.models.client import personal_id_lookup
 
 ORGANISER_TYPES = (OrganisationType.WELLBEING_COUNTY, OrganisationType.MUNICIPALITY)
+REGISTERED = "REGISTRATION"
+UPDATED = "UPDATE"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -45,6 +49,20 @@ def parse_personal_id(value: str) -> str:
         return personal_id.parse(value).code
     except personal_id.InvalidPersonalId as error:
         raise BadUserInput(str(error)) from error
+
+
+def client_of_code(code: str) -> Select[uuid.UUID]:
+    """The client whose personal identity code is ``code`` (already parsed), from the
+    codes' index: the one lookup by code, so that how codes are stored and matched
+    changes here only (``personal_id_lookup``)."""
+    return select(PersonalIdIndex.client_id).where(
+        PersonalIdIndex.lookup == personal_id_lookup(code)
+    )
+
+
+async def client_id_by_code(session: AsyncSession, code: str) -> uuid.UUID | None:
+    found: uuid.UUID | None = await session.scalar(client_of_code(code))
+    return found
 
 
 def _organiser(ctx: Context, organisation_id: str) -> str:
@@ -74,14 +92,13 @@ async def register(ctx: Context, data: RegisterClientInput) -> ClientView:
         client_id: uuid.UUID = values["id"]
         await ctx.session.execute(insert(Client).values(values))
         await start_chain(ctx.session, client_id)
+        await _record_facts(ctx, client_id, values["protected_identity"], organiser, REGISTERED)
         if data.digital_profile is not None:
             _record_profile(ctx, client_id, data.digital_profile)
         await _open_relationship(ctx, client_id, organiser, RelationshipOrigin.RESPONSIBLE, purpose)
     else:
         # The code is a client's already: nothing of theirs is overwritten.
-        existing = await ctx.session.scalar(
-            select(PersonalIdIndex.client_id).where(PersonalIdIndex.lookup == lookup)
-        )
+        existing = await client_id_by_code(ctx.session, values["personal_id"])
         if existing is None:
             raise LookupError("the client that won the race is not there")
         client_id = existing
@@ -165,6 +182,7 @@ async def update(ctx: Context, client_id: str, data: UpdateClientInput) -> Clien
     view = await client_view(ctx, client_id)
     ctx.guard.authorize(view.access, "client", "update", category=DataCategory.IDENTITY)
     row = view.row
+    facts_before = (row.protected_identity, row.organiser_id)
     if data.name is not None:
         row.name = text(data.name, "name", limit=200, required=True) or row.name
     if data.language is not None:
@@ -190,8 +208,35 @@ async def update(ctx: Context, client_id: str, data: UpdateClientInput) -> Clien
         await set_contact_person(ctx, view, data.contact_person, ctx.now)
     ctx.session.add(row)
     await ctx.session.flush()
+    if (row.protected_identity, row.organiser_id) != facts_before:
+        await _record_facts(ctx, row.id, row.protected_identity, row.organiser_id, UPDATED)
     ctx.loaders.client.clear(row.id)
     return await client_view(ctx, row.id)
+
+
+async def _record_facts(
+    ctx: Context, client_id: uuid.UUID, protected: bool, organiser: str, how: str
+) -> None:
+    """Append the client's protected-identity flag and organiser, as they now are, to
+    their history (``ClientFactChange``). After the client's row is written: on PostgreSQL
+    its lock orders concurrent updates of one client, so each takes the next seq."""
+    next_seq = (
+        select(func.coalesce(func.max(ClientFactChange.seq), 0) + 1)
+        .where(ClientFactChange.client_id == client_id)
+        .scalar_subquery()
+    )
+    await ctx.session.execute(
+        insert(ClientFactChange).values(
+            client_id=client_id,
+            seq=next_seq,
+            at=ctx.now,
+            protected_identity=protected,
+            organiser_id=organiser,
+            how=how,
+            by_sub=ctx.principal.subject,
+            by_org=ctx.principal.organisation_id,
+        )
+    )
 
 
 def _record_profile(ctx: Context, client_id: uuid.UUID, data: DigitalProfileInput) -> None:

@@ -178,8 +178,11 @@ class ConsentEvent:
     )
 
     async def named_known(self, info: Info) -> bool:
-        """The row the event names (an evidence attachment, a prohibited row), if any, may
-        be known of by the caller; if not, the body and the hashed text are withheld."""
+        """The body and the hashed text may be shown: whole to a dpo, to anyone else when
+        the row the event names (an evidence attachment, a prohibited row), if any, may be
+        known of by them (``rows.event_names_disclosed``)."""
+        if rows.event_names_disclosed(self.scope.access):
+            return True
         return await _knowable(self.named, self.scope.access, info)
 
     def _about(self, made: ConsentEventType, ended: ConsentEventType, key: str) -> int | None:

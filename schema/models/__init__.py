@@ -6,6 +6,7 @@ from schema.models.attachment import Attachment, Blob
 from schema.models.change import Change, ChangeSequencer
 from schema.models.client import (
     Client,
+    ClientFactChange,
     ClientRelationship,
     ContactPerson,
     DigitalProfile,
@@ -36,6 +37,7 @@ __all__ = [
     "Change",
     "ChangeSequencer",
     "Client",
+    "ClientFactChange",
     "ClientRelationship",
     "ConsentEvent",
     "ConsentRule",

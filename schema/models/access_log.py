@@ -11,6 +11,9 @@ from schema.enums import AccessAction, DataCategory
 # Identity writes (registrations, updates) are few among the reads: partial indexes keep
 # counting a caller's registrations in a window cheap without slowing every insert.
 IDENTITY_WRITES = text("action = 'WRITE' AND category = 'IDENTITY'")
+REGISTRATIONS = text("basis = 'REGISTRATION'")
+CONSENT_NAMED = text("consent_seq IS NOT NULL")
+PROHIBITION_NAMED = text("prohibition_seq IS NOT NULL")
 
 
 class AccessLogEntry(Base):
@@ -43,12 +46,39 @@ class AccessLogEntry(Base):
     consent_seq: Mapped[int | None] = mapped_column(Integer)
     prohibition_seq: Mapped[int | None] = mapped_column(Integer)
     policy_hash: Mapped[str] = mapped_column(String(64))
+    subjects: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         # The id leads, so SQLite finds the next one at the end of the key's index.
         PrimaryKeyConstraint("id", "client_id"),
         Index("ix_access_log_client", "client_id", "id"),
         Index("ix_access_log_org", "organisation_id", "id"),
+        # Review: an organisation's rows over a period (a dpo's summary and signals).
+        Index("ix_access_log_org_at", "organisation_id", "at"),
+        # Registrations are few: a dpo's list reads those of its clients newest first.
+        Index(
+            "ix_access_log_registrations",
+            "id",
+            sqlite_where=REGISTRATIONS,
+            postgresql_where=REGISTRATIONS,
+        ),
+        # The ledger events an organisation's rows name (what its dpo may open).
+        Index(
+            "ix_access_log_consent_named",
+            "client_id",
+            "consent_seq",
+            "organisation_id",
+            sqlite_where=CONSENT_NAMED,
+            postgresql_where=CONSENT_NAMED,
+        ),
+        Index(
+            "ix_access_log_prohibition_named",
+            "client_id",
+            "prohibition_seq",
+            "organisation_id",
+            sqlite_where=PROHIBITION_NAMED,
+            postgresql_where=PROHIBITION_NAMED,
+        ),
         Index(
             "ix_access_log_identity_writes_subject",
             "subject",

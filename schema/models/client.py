@@ -5,6 +5,7 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -127,5 +128,35 @@ class ClientRelationship(Base):
             unique=True,
             sqlite_where=text("responsible"),
             postgresql_where=text("responsible"),
+        ),
+    )
+
+
+class ClientFactChange(Base):
+    """The history of the client facts that access decisions depend on and that change in
+    place on ``clients``: the protected-identity flag and the responsible organiser. A row
+    at registration and at every change of either; append-only, so that an access can be
+    explained with the facts as they stood at its moment (``authz/history.py``).
+
+    ``how`` is ``REGISTRATION``, ``UPDATE``, or ``MIGRATION`` for the one row each client
+    registered before this history got (the values then, standing for all time before)."""
+
+    __tablename__ = "client_fact_changes"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    protected_identity: Mapped[bool] = mapped_column(Boolean)
+    organiser_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    how: Mapped[str] = mapped_column(String(20))
+    by_sub: Mapped[str | None] = mapped_column(String(200))
+    by_org: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index(
+            "ix_client_fact_changes_protected",
+            "client_id",
+            sqlite_where=text("protected_identity"),
+            postgresql_where=text("protected_identity"),
         ),
     )

@@ -1,7 +1,9 @@
 """The row rules' twins: for every row type, over generated rows and principals, the SQL
 forms of ownership, of what a dpo audits and of which rows may be known of select
 exactly the rows the Python forms admit one by one (as ``test_visibility`` holds the
-client relation's two forms equal). ``INFOCAP_ROWS_TWIN_SEEDS`` sets how many generated
+client relation's two forms equal). The generated access log names ledger events and
+the ledger ends some of its grants and prohibitions, so what a dpo may open through its
+organisation's rows (issue 6, item 9) is held equal too. ``INFOCAP_ROWS_TWIN_SEEDS`` sets how many generated
 worlds (default 3)."""
 
 import os
@@ -238,14 +240,17 @@ async def _rows_of(
             ContactPerson(client_id=client.id, organisation_id=org, name="n", updated_at=NOW)
         )
     await session.flush()
-    await _log(session, rng, client)
-    await _ledger(session, rng, client)
+    seqs = await _ledger(session, rng, client)
+    await _log(session, rng, client, seqs)
 
 
-async def _log(session: AsyncSession, rng: random.Random, client: Client) -> None:
+async def _log(session: AsyncSession, rng: random.Random, client: Client, seqs: int) -> None:
+    """Rows of random organisations; some name a ledger event (the grant that allowed, the
+    prohibition that blocked), which a dpo of their organisation may then open."""
     for _ in range(rng.randint(1, 5)):
         org = rng.choice([None, *ORGANISATIONS])
         basis = rng.choice(["STATUTORY", "REGISTRATION", "CONSENT", None])
+        named = rng.randint(1, seqs) if rng.random() < 0.6 else None
         await access_log.write(
             session,
             access_log.Accessor(uuid.uuid4(), NOW, "s", None, org, ("x",), None, SHA),
@@ -258,13 +263,19 @@ async def _log(session: AsyncSession, rng: random.Random, client: Client) -> Non
                     basis=basis,
                     reason=None,
                     policy_rule=None,
+                    consent_seq=named if basis == "CONSENT" else None,
+                    prohibition_seq=named if basis is None else None,
                 )
             ],
         )
 
 
-async def _ledger(session: AsyncSession, rng: random.Random, client: Client) -> None:
-    async def add(type_: ConsentEventType, body: dict[str, Any], org: str | None) -> None:
+async def _ledger(session: AsyncSession, rng: random.Random, client: Client) -> int:
+    """Grants and prohibitions, some of them ended; how many events in all."""
+    seqs = 0
+
+    async def add(type_: ConsentEventType, body: dict[str, Any], org: str | None) -> int:
+        nonlocal seqs
         await append(
             session,
             client_id=client.id,
@@ -274,6 +285,8 @@ async def _ledger(session: AsyncSession, rng: random.Random, client: Client) -> 
             grantor=CLIENT_GRANTOR,
             at=NOW,
         )
+        seqs += 1
+        return seqs
 
     await add(ConsentEventType.INFORMED, events.informed_body(text_version="1", channel="c"), None)
     for _ in range(rng.randint(0, 3)):
@@ -287,7 +300,10 @@ async def _ledger(session: AsyncSession, rng: random.Random, client: Client) -> 
             evidence_attachment_id=None,
             known_organisations=ORGANISATIONS,
         )
-        await add(ConsentEventType.GRANT, body, rng.choice([None, *ORGANISATIONS]))
+        seq = await add(ConsentEventType.GRANT, body, rng.choice([None, *ORGANISATIONS]))
+        if rng.random() < 0.4:
+            withdrawal = events.withdraw_body(grant_seq=seq, reason=None, method="ORAL")
+            await add(ConsentEventType.WITHDRAW, withdrawal, rng.choice([None, *ORGANISATIONS]))
     for _ in range(rng.randint(0, 2)):
         target = rng.choice(
             [
@@ -303,7 +319,11 @@ async def _ledger(session: AsyncSession, rng: random.Random, client: Client) -> 
             method="ELECTRONIC",
             known_organisations=ORGANISATIONS,
         )
-        await add(ConsentEventType.PROHIBIT, body, rng.choice([None, *ORGANISATIONS]))
+        seq = await add(ConsentEventType.PROHIBIT, body, rng.choice([None, *ORGANISATIONS]))
+        if rng.random() < 0.4:
+            lift = events.lift_body(prohibition_seq=seq, method="ORAL")
+            await add(ConsentEventType.LIFT_PROHIBITION, lift, rng.choice([None, *ORGANISATIONS]))
+    return seqs
 
 
 # ---- the twins ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""access.md's worked examples 1-6, end to end over HTTP with real signed JWTs."""
+"""access.md's worked examples 1-7, end to end over HTTP with real signed JWTs."""
 
 import uuid
 from datetime import timedelta
@@ -301,3 +301,69 @@ async def test_example_6_a_dpo_sees_only_their_organisations_log_rows_and_no_con
     assert {r["organisation"]["id"] for r in rows} == {"kela"}
     assert "sanna" not in {r["subject"] for r in rows}
     assert "kaisa" in {r["subject"] for r in rows}
+
+
+EXPLAIN = """query($c: ID!, $o: ID!, $r: Role!, $k: DataCategory!, $at: DateTime) {
+  explainAccess(clientId: $c, organisationId: $o, role: $r, category: $k, at: $at) {
+    allowed basis reason policyRule consentEventSeq prohibitionEventSeq at relations
+  } }"""
+
+
+async def test_example_7_explain_access_at_any_past_moment_replayed_from_the_ledger(
+    api, http, clock
+):
+    """explainAccess answers the decision, basis, policy rule and the consent or prohibition
+    event, for any past moment: the grant that allowed Kela LIFE_HEALTH still explains
+    the moment it was valid after a prohibition took it away, and the log row agrees."""
+    client_id, pid = await resident_with_plan_and_decision(api)
+    me = http.token("client", person=pid)
+    seq = await grant(api, client_principal(pid), client_id, "kela", ["PLAN", "LIFE_HEALTH"])
+    clock.advance(minutes=5)
+    read_at = clock.now
+    await http.ok(READ_ALL, http.token("kela_handler", org="kela", sub="kaisa"), id=client_id)
+    clock.advance(minutes=5)
+    prohibited = await http.ok(
+        "mutation($input: ProhibitionInput!) { prohibitDisclosure(input: $input) { seq } }",
+        me,
+        input={"clientId": client_id, "category": "LIFE_HEALTH"},
+    )
+    clock.advance(minutes=5)
+    asked = {"c": client_id, "o": "kela", "r": "kela_handler", "k": "LIFE_HEALTH"}
+
+    then = (await http.ok(EXPLAIN, me, **asked, at=read_at.isoformat()))["explainAccess"]
+    assert then == {
+        "allowed": True,
+        "basis": "CONSENT",
+        "reason": None,
+        "policyRule": "p, kela_handler, LIFE_HEALTH, read, CONSENT",
+        "consentEventSeq": seq,
+        "prohibitionEventSeq": None,
+        "at": read_at.isoformat(),
+        "relations": ["KELA"],
+    }
+    now = (await http.ok(EXPLAIN, me, **asked))["explainAccess"]
+    assert (now["allowed"], now["basis"], now["reason"]) == (False, None, "CONSENT_REQUIRED")
+    assert now["prohibitionEventSeq"] == prohibited["prohibitDisclosure"]["seq"]
+    assert now["consentEventSeq"] is None
+    assert now["at"] == clock.now.isoformat()
+
+    # The access-log row of the read at that moment replays to what it logged.
+    log = await http.ok(
+        "query($c: ID!) { accessLog(clientId: $c, category: LIFE_HEALTH, allowed: true) {"
+        " edges { node { id subject consentSeq } } } }",
+        me,
+        c=client_id,
+    )
+    [row] = [e["node"] for e in log["accessLog"]["edges"]]
+    assert (row["subject"], row["consentSeq"]) == ("kaisa", seq)
+    replayed = await http.ok(
+        "query($id: ID!) { explainAccessLogEntry(id: $id) { agrees differences"
+        " replay { allowed basis consentEventSeq } } }",
+        me,
+        id=row["id"],
+    )
+    assert replayed["explainAccessLogEntry"] == {
+        "agrees": True,
+        "differences": [],
+        "replay": {"allowed": True, "basis": "CONSENT", "consentEventSeq": seq},
+    }

@@ -1,11 +1,15 @@
 """The program docs/audit.md gives data-protection officers, to verify an export with
 nothing but ledger.md, run on real exports: it verifies a good one and names the break
-in a bad one."""
+in a bad one. And the pages' GraphQL is valid against the published schema."""
 
 import json
+import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+
+from graphql import build_schema, parse, validate
 
 from ledger.export import export
 from ledger.witnessing import checkpoint_now
@@ -61,3 +65,20 @@ async def test_the_documented_verifier_checks_an_export(logdb: LogDb, tmp_path: 
 
     path.write_text("".join(lines[:5] + lines[6:]), encoding="utf-8")  # an event left out
     assert run(script, path, key).returncode != 0
+
+
+def test_the_graphql_of_the_dpo_pages_is_valid_against_the_published_schema():
+    """Every GraphQL block of docs/audit.md and docs/data-protection.md (explaining an
+    access, reading the access log, the summary, a subject-access request) is an
+    operation the published schema accepts."""
+    published = build_schema(
+        (AUDIT.parent.parent / "schema" / "schema.graphql").read_text(encoding="utf-8")
+    )
+    checked = 0
+    for page in (AUDIT, AUDIT.parent / "data-protection.md"):
+        text = page.read_text(encoding="utf-8")
+        for _, body in re.findall(r"^( *)```graphql\n(.*?)^\1```", text, re.S | re.M):
+            errors = validate(published, parse(textwrap.dedent(body)))
+            assert not errors, (page.name, body, [e.message for e in errors])
+            checked += 1
+    assert checked >= 8

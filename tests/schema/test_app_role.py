@@ -100,6 +100,9 @@ async def test_the_service_role_cannot_change_what_only_grows(
             "UPDATE ledger_cosignatures SET line = 'forged'",
             "DELETE FROM ledger_cosignatures",
             "TRUNCATE ledger_cosignatures",
+            "UPDATE client_fact_changes SET protected_identity = NOT protected_identity",
+            "DELETE FROM client_fact_changes",
+            "TRUNCATE client_fact_changes",
         ):
             async with engine.connect() as connection:
                 with pytest.raises(DBAPIError, match="permission denied") as refused:
@@ -114,7 +117,12 @@ async def test_the_service_role_cannot_change_what_only_grows(
                 await connection.execute(text("SELECT count(*) FROM access_log"))
             ).scalar_one() > 0
             # two log entries (one per event), one checkpoint, and its one cosignature row
-            kept = {"ledger_log": 2, "ledger_checkpoints": 1, "ledger_cosignatures": 1}
+            kept = {
+                "ledger_log": 2,
+                "ledger_checkpoints": 1,
+                "ledger_cosignatures": 1,
+                "client_fact_changes": 1,  # the client's facts at registration
+            }
             for table, rows in kept.items():
                 counted = await connection.execute(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
                 assert counted.scalar_one() == rows, table

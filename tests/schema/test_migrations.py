@@ -676,3 +676,66 @@ def test_0007_gives_child_rows_their_client_and_indexes_the_global_rules(
             }
     finally:
         engine.dispose()
+
+
+# --- 0008: the history of client facts, subjects on the access log ---
+
+
+def test_0008_gives_every_client_a_history_and_guards_it(database_url: str) -> None:
+    """Clients registered before 0008 get one history row each (how MIGRATION, their
+    values then); the history refuses change like the ledger; down and up keeps the
+    access log's rows."""
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0007")
+        client_id = uuid.uuid4()
+        sqlite = is_sqlite(database_url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO clients (id, personal_id, name, search_name, language,"
+                    " organiser_id, protected_identity, immigrant, registered_at,"
+                    " registered_by_org) VALUES (:id, '010180-900J', 'A', 'a', 'FI',"
+                    " 'wc-lappi', :protected, :protected, :at, 'wc-lappi')"
+                ),
+                {
+                    "id": client_id.hex if sqlite else client_id,
+                    "protected": True,
+                    "at": T0.replace(tzinfo=None) if sqlite else T0,
+                },
+            )
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT seq, protected_identity, organiser_id, how FROM client_fact_changes")
+            ).all()
+        assert [tuple(r) for r in rows] == [(1, True, "wc-lappi", "MIGRATION")]
+        problems = refusal_problems(
+            engine,
+            "client_fact_changes",
+            [
+                "UPDATE client_fact_changes SET protected_identity = NOT protected_identity",
+                "DELETE FROM client_fact_changes",
+                *(
+                    [
+                        "INSERT OR REPLACE INTO client_fact_changes (client_id, seq, at,"
+                        " protected_identity, organiser_id, how) SELECT client_id, seq, at,"
+                        " false, organiser_id, 'forged' FROM client_fact_changes"
+                    ]
+                    if sqlite
+                    else ["TRUNCATE client_fact_changes"]
+                ),
+            ],
+        )
+        assert problems == [], "\n".join(problems)
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0007")
+        assert "client_fact_changes" not in inspect(engine).get_table_names()
+        assert "subjects" not in {c["name"] for c in inspect(engine).get_columns("access_log")}
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()

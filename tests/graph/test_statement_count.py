@@ -1,0 +1,68 @@
+"""The caseworker overview runs a fixed number of SQL statements whatever the number of
+rows it shows (issue 8): a loader that falls back to a query per row makes the count grow
+with the rows, and this fails.
+
+The count is measured on the documented screen (docs/front-end.md) and on the same screen
+with 50 decisions a page and their calculation rows, for a client with 5 decisions and
+one with 50, and with 1 notice and 6. ``TODAY`` is the count when the test was written
+(16: the issue's 11, plus the three ``totalCount`` queries and the relation facts added
+since); the benchmark reports the figure (``bench/run.py``, docs/performance.md)."""
+
+import re
+from typing import Any
+
+from bench.capture import statements
+from bench.documents import caseworker_overview
+from tests.factories import (
+    KELA_HANDLER,
+    PIRKANMAA_WORKER,
+    record_decision,
+    register,
+    save_plan,
+    send_notice,
+    upload,
+)
+from tests.support import Api
+
+TODAY = 16
+WIDE = re.sub(
+    r"decisions\(first: 10\) \{",
+    "decisions(first: 50) {",
+    caseworker_overview(),
+).replace(
+    "kind outcome decidedAt totalAmountCents",
+    "kind outcome decidedAt totalAmountCents calculation { type description amountCents }",
+)
+
+
+async def client_with(api: Api, decisions: int, notices: int) -> str:
+    client_id = await register(api)
+    await save_plan(api, client_id)
+    for n in range(decisions):
+        await record_decision(api, KELA_HANDLER, client_id, f"K-{client_id}-{n}")
+    for _ in range(notices):
+        await send_notice(api, KELA_HANDLER, client_id, "wc-pirkanmaa")
+    await upload(api, PIRKANMAA_WORKER, client_id)
+    return client_id
+
+
+async def counted(api: Api, query: str, client_id: str) -> tuple[int, dict[str, Any]]:
+    await api.ok(PIRKANMAA_WORKER, query, id=client_id)  # warm: caches, organisations
+    with statements() as captured:
+        data = await api.ok(PIRKANMAA_WORKER, query, id=client_id)
+    return len(captured), data
+
+
+async def test_the_overview_runs_as_many_statements_for_5_decisions_as_for_50(api):
+    few = await client_with(api, decisions=5, notices=1)
+    many = await client_with(api, decisions=50, notices=6)
+    for query in (caseworker_overview(), WIDE):
+        small, shown_few = await counted(api, query, few)
+        large, shown_many = await counted(api, query, many)
+        decisions_few = shown_few["client"]["decisions"]["edges"]
+        decisions_many = shown_many["client"]["decisions"]["edges"]
+        assert len(decisions_few) == 5
+        assert len(decisions_many) == (50 if query is WIDE else 10)
+        assert small == large, (small, large)
+        assert small <= TODAY, small
+    print(f"SQL statements per caseworker overview: {small}")
