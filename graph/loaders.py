@@ -14,7 +14,7 @@ plain records (``graph.records``), not ORM objects.
 import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
@@ -25,6 +25,7 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Select,
+    and_,
     bindparam,
     func,
     select,
@@ -117,6 +118,9 @@ class PageKey:
     narrowing: Narrowing | None = None
     counted: bool = False
     """The list's ``totalCount`` is asked for: a first page counts it as it is read."""
+    nested: bool = False
+    """The rows' own list (a decision's calculation rows) is asked for: the page's
+    statement reads it too (``Listing.nested``)."""
 
 
 @dataclass(frozen=True)
@@ -226,14 +230,26 @@ def _by_id(model: type[Base]) -> Select[Any]:
 
 
 @dataclass(frozen=True)
+class Nested:
+    """A list each row of a page has (a decision's calculation rows): its record, the
+    column naming its row, and its order."""
+
+    record: type[Record]
+    owner: InstrumentedAttribute[Any]
+    order: InstrumentedAttribute[Any]
+
+
+@dataclass(frozen=True)
 class Listing:
     """How one kind of list is read: its rows' rule and record, the column naming the
-    parent, and the column the pages are ordered by (newest first)."""
+    parent, the column the pages are ordered by (newest first), and the list each row
+    has that a page can read with it."""
 
     rule: RowRule
     record: type[Record]
     parent: InstrumentedAttribute[Any]
     order: InstrumentedAttribute[Any]
+    nested: Nested | None = None
 
     def page(
         self,
@@ -242,18 +258,21 @@ class Listing:
         narrowing: Narrowing | None,
         after: bool,
         counted: bool,
+        nested: bool = False,
     ) -> Select[Any]:
         """The statement of pages of this list: built once per asker, visibility class,
         whether it starts after a cursor and whether it counts the list (only a first page
         does), unless the list is narrowed (a filter's values are in its statement)."""
         asker = Asker.of(principal)
         counted = counted and not after
+        nested = nested and self.nested is not None
         if narrowing is not None:
-            return self._page(asker, visible, after, counted, narrowing.where(principal))
-        key = (self, asker, visible, after, counted)
+            where = narrowing.where(principal)
+            return self._page(asker, visible, after, counted, nested, where)
+        key = (self, asker, visible, after, counted, nested)
         found = _PAGES.get(key)
         if found is None:
-            found = _PAGES[key] = self._page(asker, visible, after, counted, None)
+            found = _PAGES[key] = self._page(asker, visible, after, counted, nested, None)
         return found
 
     def _page(
@@ -262,6 +281,7 @@ class Listing:
         visible: Visible | None,
         after: bool,
         counted: bool,
+        nested: bool,
         narrowing: ColumnElement[bool] | None,
     ) -> Select[Any]:
         conditions = [self.parent.in_(_each("parents")), *self._where(asker, visible)]
@@ -278,10 +298,22 @@ class Listing:
         chosen = [*list(ranked.c)[:width]]
         if counted:
             chosen.append(ranked.c.total)
+        order = [ranked.c[self.parent.key], ranked.c.n]
+        if not nested or self.nested is None:
+            return select(*chosen).where(ranked.c.n <= bindparam("limit")).order_by(*order)
+        # Each row of the page with its own list's rows (none: one row of NULLs).
+        inner = self.nested
+        table = inner.record.table
+        own = and_(
+            table.c.client_id.in_(_each("parents")),  # names its clients: their partitions
+            table.c.client_id == ranked.c.client_id,
+            inner.owner == ranked.c.id,
+        )
         return (
-            select(*chosen)
+            select(*chosen, *inner.record.columns())
+            .select_from(ranked.outerjoin(table, own))
             .where(ranked.c.n <= bindparam("limit"))
-            .order_by(ranked.c[self.parent.key], ranked.c.n)
+            .order_by(*order, inner.order)
         )
 
     def count(
@@ -309,9 +341,15 @@ class Listing:
         return [] if visible is None else [self.rule.condition(asker, visible)]
 
 
-_PAGES: dict[tuple[Listing, Asker, Visible | None, bool, bool], Select[Any]] = {}
+_PAGES: dict[tuple[Listing, Asker, Visible | None, bool, bool, bool], Select[Any]] = {}
 _COUNTS: dict[tuple[Listing, Asker, Visible | None], Select[Any]] = {}
-DECISIONS = Listing(rows.DECISION, DecisionRecord, Decision.client_id, Decision.id)
+DECISIONS = Listing(
+    rows.DECISION,
+    DecisionRecord,
+    Decision.client_id,
+    Decision.id,
+    Nested(CalculationRecord, CalculationRow.decision_id, CalculationRow.position),
+)
 ATTACHMENTS = Listing(rows.ATTACHMENT, AttachmentRecord, Attachment.client_id, Attachment.id)
 NOTICES = Listing(rows.NOTICE, NoticeRecord, Notice.client_id, Notice.id)
 APPLICATIONS = Listing(rows.APPLICATION, ApplicationRecord, Application.client_id, Application.id)
@@ -410,7 +448,7 @@ class Loaders:
 
     @cached_property
     def decisions(self) -> DataLoader[PageKey, Page[Any]]:
-        return self._pages(DECISIONS, self.decision_counts)
+        return self._pages(DECISIONS, self.decision_counts, lambda: self.calculation)
 
     @cached_property
     def attachments(self) -> DataLoader[PageKey, Page[Any]]:
@@ -535,12 +573,17 @@ class Loaders:
     # ---- pages of children ---------------------------------------------------------------
 
     def _pages(
-        self, listing: Listing, counts: DataLoader[CountKey, int]
+        self,
+        listing: Listing,
+        counts: DataLoader[CountKey, int],
+        nested: Callable[[], DataLoader[RowKey, list[Any]]] | None = None,
     ) -> DataLoader[PageKey, Page[Any]]:
         """Pages of a client's rows, newest first; rows the caller may not know of are left
         out in SQL (``rule.condition``), so pages stay full. A first page counts its list
-        too, for ``counts``."""
+        too, for ``counts``; a page asked for with its rows' own list reads that too, for
+        ``nested``'s loader."""
         width = len(listing.record.columns())
+        inner = None if listing.nested is None else listing.nested.record
 
         async def load(keys: list[PageKey]) -> list[Page[Any]]:
             groups: dict[PageKey, list[uuid.UUID]] = defaultdict(list)
@@ -550,20 +593,38 @@ class Loaders:
             for like, parents in groups.items():
                 first, after = like.first, like.after
                 counted = like.counted and after is None
+                reads_nested = like.nested and inner is not None and nested is not None
                 statement = listing.page(
-                    self._principal, like.visible, like.narrowing, after is not None, counted
+                    self._principal,
+                    like.visible,
+                    like.narrowing,
+                    after is not None,
+                    counted,
+                    reads_nested,
                 )
                 values = {**self._asker, "parents": parents, "limit": first + 1}
                 if after is not None:
                     values["after"] = after
                 found: dict[uuid.UUID, list[Any]] = defaultdict(list)
                 totals: dict[uuid.UUID, int] = {}
+                owned: dict[RowKey, list[Any]] = {}
                 for row in await self._run(statement, values):
                     item = listing.record.of(row[:width])
                     parent = getattr(item, listing.parent.key)
-                    found[parent].append(item)
+                    row_key = (parent, item.id)  # type: ignore[attr-defined]
+                    if row_key not in owned:
+                        found[parent].append(item)
+                        owned[row_key] = []
                     if counted:
                         totals[parent] = row[width]
+                    if reads_nested and inner is not None:
+                        columns = row[width + counted :]
+                        if columns[0] is not None:  # the outer join's row of NULLs: none
+                            owned[row_key].append(inner.of(columns))
+                if reads_nested and nested is not None:
+                    loader = nested()
+                    for row_key, items in owned.items():
+                        loader.prime(row_key, items)
                 for parent_id in parents:
                     key = replace(like, parent=parent_id)
                     pages[key] = cut(found.get(parent_id, []), PageArgs(first, after))

@@ -263,9 +263,11 @@ class Client:
         node: Callable[[Any], T],
         kinds: tuple[Any, ...] | None = None,
         narrowing: Narrowing | None = None,
+        nested: bool = False,
     ) -> Connection[T]:
         """A page of a list whose rows guard themselves. Rows the caller may not know of
-        are left out in SQL, so pages stay full."""
+        are left out in SQL, so pages stay full. ``nested``: the page's statement reads
+        its rows' own list too (``PageKey.nested``)."""
         kind = rule.name.lower()
         args = page_args(kind, first, after)
         visible = rule.visible(info.context.guard, self.access, kinds)
@@ -279,6 +281,7 @@ class Client:
             visible,
             narrowing,
             selects(info, "totalCount"),
+            nested,
         )
         return connection(
             kind,
@@ -327,7 +330,7 @@ class Client:
                 disclosed(rows.DECISION, info.context.guard, self.access, kinds),
             )
         loaders = info.context.loaders
-        found = await self._rows(
+        return await self._rows(
             info,
             rows.DECISION,
             (loaders.decisions, loaders.decision_counts),
@@ -336,10 +339,8 @@ class Client:
             lambda r: Decision.from_row(r, self.access, info.context),
             kinds=kinds,
             narrowing=narrowing,
+            nested=selects(info, "edges", "node", "calculation"),
         )
-        if selects(info, "edges", "node", "calculation"):
-            await Decision.read_calculation((e.node for e in found.edges), info)
-        return found
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")
     async def attachments(

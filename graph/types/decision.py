@@ -1,7 +1,7 @@
 """Decisions of both authorities. Kela's are KELA_DECISION, with the calculation and the
 basic-amount reduction KELA_CALCULATION; an organiser's are WC_DECISION throughout."""
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +19,6 @@ from graph.types.guarding import (
     guarded_resolver_by_row,
     knowable_row,
     redactions_field,
-    shows,
 )
 from graph.types.later import Later, then
 from graph.types.organisation import Organisation
@@ -115,16 +114,6 @@ class Decision:
     def calculation(self, info: Info) -> Later[list[CalculationRow] | None]:
         found = info.context.loaders.calculation.load((self.row.client_id, self.row.id))
         return then(found, _calculation_rows)
-
-    @staticmethod
-    async def read_calculation(decisions: Iterable["Decision"], info: Info) -> None:
-        """Read the calculation rows of the decisions whose calculation the caller may see,
-        all at once (a list whose rows' ``calculation`` is asked for): each row's field
-        then answers at once."""
-        guard = info.context.guard
-        keys = [(d.row.client_id, d.row.id) for d in decisions if shows(d, "calculation", guard)]
-        if keys:
-            await info.context.loaders.calculation.load_many(keys)
 
     @guarded_resolver_by_row(_calculation)
     def basic_amount_reduction(self) -> BasicAmountReduction | None:

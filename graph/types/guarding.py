@@ -316,13 +316,6 @@ def _graphql_name(field: StrawberryField) -> str:
 _NOTHING: frozenset[str] = frozenset()
 
 
-def shows(obj: Any, name: str, guard: Guard) -> bool:
-    """The guarded field ``name`` (its GraphQL name) of ``obj`` is allowed, as the object's
-    decision will find (for a list that reads ahead what its rows' fields ask for)."""
-    fields = _fields(type(obj))
-    return fields.groups[fields.group_of[name]].guard.decide(obj, guard).allowed
-
-
 def decide(obj: Any, guard: Guard, selected: tuple[int, ...]) -> None:
     """Take the object's decision: decide each group of its guarded fields, record those
     of the ``selected`` groups (the query asks for their fields), and leave the withheld

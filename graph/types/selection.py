@@ -1,6 +1,6 @@
 """What the field being resolved selects below it, read from the query's field nodes
 (fragments, named and inline, expanded): so that a list can read at once what its rows'
-fields will ask for (a first page's count, a decision's calculation rows)."""
+fields will ask for (a first page's count, a decision page's calculation rows)."""
 
 from collections.abc import Iterator, Mapping
 
