@@ -171,6 +171,10 @@ class RowRule:
     """Whether a dpo's organisation processed the row (what a dpo may see of it)."""
     row_type: RowType | None = None
     """What a prohibition names such a row by (``None``: not prohibited row by row)."""
+    by_reference: bool = False
+    """Whether ``knowable`` reads nothing of the row but that it exists: one kind, an owner
+    test and an audit that ignore the row. Where a foreign key names the row (so that it
+    exists) the answer needs no read of it (``knowable_by_reference``)."""
     _conditions: dict[tuple[Asker, Visible], Condition] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -196,6 +200,12 @@ class RowRule:
         if not any(guard.decide(access, c, own=own).knowable for c in self.categories(row)):
             return False
         return not access.audit_only or self.audited.of(row, principal, access.facts)
+
+    def knowable_by_reference(self, guard: Guard, access: ClientAccess) -> bool:
+        """``knowable`` of a row that exists, unread (``by_reference`` rules only)."""
+        if not self.by_reference:
+            raise ValueError(f"{self.name}'s rows are not knowable by reference")
+        return self.knowable(guard, access, None)
 
     # ---- a list --------------------------------------------------------------------------
 
@@ -350,6 +360,7 @@ APPLICATION = RowRule(
         lambda asker: true() if asker.kela else false(),
     ),
     row_type=RowType.APPLICATION,
+    by_reference=True,
 )
 
 LIFE_SITUATION = (

@@ -38,7 +38,8 @@ def _link(rule: RowRule, column: str) -> Link:
         key = getattr(attachment.row, column)
         if key is None:
             return True
-        return knowable_row(info, attachment.scope.access, rule, key)
+        # The attachment's links are foreign keys: the row exists.
+        return knowable_row(info, attachment.scope.access, rule, key, referenced=True)
 
     return known
 

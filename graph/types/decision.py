@@ -44,7 +44,8 @@ def _application_known(decision: Any, info: Info) -> bool | Awaitable[bool]:
     application = decision.row.application_id
     if application is None:
         return True
-    return knowable_row(info, decision.scope.access, rows.APPLICATION, application)
+    # A foreign key: the application exists.
+    return knowable_row(info, decision.scope.access, rows.APPLICATION, application, referenced=True)
 
 
 @strawberry.type

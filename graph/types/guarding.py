@@ -370,13 +370,28 @@ class GuardingExecutor(StrawberryGraphQLCoreExecutionContext):
 # ---- rows named by other rows ------------------------------------------------------------
 
 
-async def knowable_row(
-    info: strawberry.Info, access: ClientAccess, rule: RowRule, key: uuid.UUID | None
-) -> bool:
+def knowable_row(
+    info: strawberry.Info,
+    access: ClientAccess,
+    rule: RowRule,
+    key: uuid.UUID | None,
+    *,
+    referenced: bool = False,
+) -> bool | Awaitable[bool]:
     """The row ``key`` of ``rule``'s type may be known of by the caller (no row named:
-    nothing to withhold). Rows come through a loader, a query per type per request."""
+    nothing to withhold). Rows come through a loader, a query per type per request. At
+    once, with no read, when the key is a foreign key (``referenced``: the row exists)
+    and the rule needs nothing else of the row (``RowRule.by_reference``)."""
     if key is None:
         return True
+    if referenced and rule.by_reference:
+        return rule.knowable_by_reference(info.context.guard, access)
+    return _knowable_read(info, access, rule, key)
+
+
+async def _knowable_read(
+    info: strawberry.Info, access: ClientAccess, rule: RowRule, key: uuid.UUID
+) -> bool:
     row = await info.context.loaders.row(rule.model).load((access.facts.client_id, key))
     return row is not None and rule.knowable(info.context.guard, access, row)
 
