@@ -106,6 +106,7 @@ class Guard:
         self.now = now
         self._memo: dict[tuple[object, ...], Decision] = {}
         self._records: set[AccessRecord] = set()
+        self._reads: dict[tuple[int, int, int], tuple[ClientAccess, DataCategory, Decision]] = {}
 
     # ---- reads ---------------------------------------------------------------------------
 
@@ -135,8 +136,15 @@ class Guard:
     ) -> Decision:
         """``decide``, recorded for the access log: use it where a value is disclosed."""
         decision = self.decide(access, category, own=own, row=row)
-        self.record(access.client_id, category, AccessAction.READ, decision, access.subject_names)
+        self.record_read(access, category, decision)
         return decision
+
+    def record_read(self, access: ClientAccess, category: DataCategory, decision: Decision) -> None:
+        """Record a read ``decide`` answered, for the access log (each answer once: a
+        dictionary lookup when it has been recorded already)."""
+        key = (id(access), id(category), id(decision))
+        if key not in self._reads:
+            self._reads[key] = (access, category, decision)  # kept: the ids stay theirs
 
     def _decide(
         self, access: ClientAccess, category: DataCategory, own: bool | None, row: RowRef | None
@@ -319,6 +327,13 @@ class Guard:
         )
 
     def records(self) -> list[AccessRecord]:
+        names: dict[int, str] = {}
+        for access, category, decision in self._reads.values():
+            subjects = names.get(id(access))
+            if subjects is None:
+                subjects = names[id(access)] = access.subject_names
+            self.record(access.client_id, category, AccessAction.READ, decision, subjects)
+        self._reads.clear()
         return sorted(
             self._records, key=lambda r: (str(r.client_id), r.category.value, r.action.value)
         )

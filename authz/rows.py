@@ -14,12 +14,15 @@ per-object decision can share them.
 """
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    String,
     and_,
+    bindparam,
     exists,
     false,
     literal_column,
@@ -29,6 +32,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.sql import visitors
 
 from authz.basis import Basis
 from authz.guard import NOT_PERMITTED, ClientAccess, Guard
@@ -62,17 +66,60 @@ Kind = Hashable
 medical statement; ``None`` for types whose categories are fixed."""
 Condition = ColumnElement[bool]
 
+ASKER_ORG = bindparam("asker_org", type_=String(64))
+"""The asking principal's organisation, in the SQL forms: bound when a statement runs
+(``asker_values``), so that each form is built once (per ``Asker`` and visibility class)
+and serves every principal alike."""
+
+
+@dataclass(frozen=True)
+class Asker:
+    """What the SQL forms depend on of the asking principal besides its organisation's id:
+    whether it acts for an organisation, whether that is Kela, and whether it is a dpo."""
+
+    organisation: bool
+    kela: bool
+    dpo: bool = False
+
+    @classmethod
+    def of(cls, principal: Principal) -> "Asker":
+        return cls(principal.organisation_id is not None, kela_owns(principal), _dpo(principal))
+
+
+def asker_values(principal: Principal) -> dict[str, Any]:
+    """The values a statement built from the SQL forms runs with."""
+    return {ASKER_ORG.key: principal.organisation_id}
+
+
+def bound(condition: Condition, principal: Principal) -> Condition:
+    """A SQL form with the principal's values in it, for a statement built once-off."""
+    values = asker_values(principal)
+
+    def value(element: Any, **_: Any) -> Any:
+        if isinstance(element, BindParameter) and element.key in values:
+            return element._with_value(  # type: ignore[no-untyped-call]
+                values[element.key], maintain_key=True, required=False
+            )
+        return None
+
+    return visitors.replacement_traverse(condition, {}, value)
+
 
 @dataclass(frozen=True)
 class Test:
     """One rule about a row, as a test of one row and as the same test in SQL."""
 
     of: Callable[[Any, Principal, ClientFacts], bool]
-    where: Callable[[Principal], Condition]
+    sql: Callable[[Asker], Condition]
+    """The SQL form, in terms of ``ASKER_ORG``."""
+
+    def where(self, principal: Principal) -> Condition:
+        """The SQL form for ``principal``, its values bound."""
+        return bound(self.sql(Asker.of(principal)), principal)
 
 
-NOBODYS = Test(lambda _row, _principal, _facts: False, lambda _principal: false())
-EVERY_ROW = Test(lambda _row, _principal, _facts: True, lambda _principal: true())
+NOBODYS = Test(lambda _row, _principal, _facts: False, lambda _asker: false())
+EVERY_ROW = Test(lambda _row, _principal, _facts: True, lambda _asker: true())
 
 
 def _organisation(principal: Principal) -> str | None:
@@ -83,11 +130,10 @@ def owned_by(column: InstrumentedAttribute[Any]) -> Test:
     """The row is the organisation's that ``column`` names (a row naming none is nobody's)."""
     key = column.key
 
-    def where(principal: Principal) -> Condition:
-        org = _organisation(principal)
-        return false() if org is None else and_(column.is_not(None), column == org)
+    def sql(asker: Asker) -> Condition:
+        return and_(column.is_not(None), column == ASKER_ORG) if asker.organisation else false()
 
-    return Test(lambda row, principal, _facts: owns(getattr(row, key), principal), where)
+    return Test(lambda row, principal, _facts: owns(getattr(row, key), principal), sql)
 
 
 def organiser_owns(facts: ClientFacts, principal: Principal) -> bool:
@@ -125,6 +171,13 @@ class RowRule:
     """Whether a dpo's organisation processed the row (what a dpo may see of it)."""
     row_type: RowType | None = None
     """What a prohibition names such a row by (``None``: not prohibited row by row)."""
+    by_reference: bool = False
+    """Whether ``knowable`` reads nothing of the row but that it exists: one kind, an owner
+    test and an audit that ignore the row. Where a foreign key names the row (so that it
+    exists) the answer needs no read of it (``knowable_by_reference``)."""
+    _conditions: dict[tuple[Asker, Visible], Condition] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     # ---- one row -------------------------------------------------------------------------
 
@@ -148,6 +201,12 @@ class RowRule:
             return False
         return not access.audit_only or self.audited.of(row, principal, access.facts)
 
+    def knowable_by_reference(self, guard: Guard, access: ClientAccess) -> bool:
+        """``knowable`` of a row that exists, unread (``by_reference`` rules only)."""
+        if not self.by_reference:
+            raise ValueError(f"{self.name}'s rows are not knowable by reference")
+        return self.knowable(guard, access, None)
+
     # ---- a list --------------------------------------------------------------------------
 
     def visible(
@@ -164,7 +223,19 @@ class RowRule:
 
     def where(self, principal: Principal, visible: Visible) -> Condition:
         """``visible`` in SQL: the rows ``knowable`` admits, over any number of clients."""
-        owned = self.owner.where(principal)
+        return bound(self.condition(Asker.of(principal), visible), principal)
+
+    def condition(self, asker: Asker, visible: Visible) -> Condition:
+        """``where``, in terms of ``ASKER_ORG``: built once per asker and class, for
+        statements built once (run them with ``asker_values``)."""
+        key = (asker, visible)
+        found = self._conditions.get(key)
+        if found is None:
+            found = self._conditions[key] = self._condition(asker, visible)
+        return found
+
+    def _condition(self, asker: Asker, visible: Visible) -> Condition:
+        owned = self.owner.sql(asker)
         clauses = []
         for kind in self.kinds:
             owns_seen = {own for k, own in visible.classes if k == kind}
@@ -176,7 +247,7 @@ class RowRule:
                 )
         condition = or_(false(), *clauses)
         if visible.audit_only:
-            condition = and_(condition, self.audited.where(principal))
+            condition = and_(condition, self.audited.sql(asker))
         return condition
 
 
@@ -253,9 +324,10 @@ ATTACHMENT = RowRule(
 # ---- notices -----------------------------------------------------------------------------
 
 
-def _notice_party(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    return false() if org is None else or_(Notice.sender_id == org, Notice.recipient_id == org)
+def _notice_party(asker: Asker) -> Condition:
+    if not asker.organisation:
+        return false()
+    return or_(Notice.sender_id == ASKER_ORG, Notice.recipient_id == ASKER_ORG)
 
 
 NOTICE = RowRule(
@@ -285,9 +357,10 @@ APPLICATION = RowRule(
     kind_where=_every_kind,
     owner=Test(
         lambda _row, principal, _facts: kela_owns(principal),
-        lambda principal: true() if kela_owns(principal) else false(),
+        lambda asker: true() if asker.kela else false(),
     ),
     row_type=RowType.APPLICATION,
+    by_reference=True,
 )
 
 LIFE_SITUATION = (
@@ -308,11 +381,10 @@ PLAN = RowRule(
 )
 
 
-def _organiser_where(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    if org is None:
+def _organiser_where(asker: Asker) -> Condition:
+    if not asker.organisation:
         return false()
-    return ContactPerson.client_id.in_(select(Client.id).where(Client.organiser_id == org))
+    return ContactPerson.client_id.in_(select(Client.id).where(Client.organiser_id == ASKER_ORG))
 
 
 CONTACT_PERSON = RowRule(
@@ -357,16 +429,15 @@ def _log_audited(row: Any, principal: Principal, facts: ClientFacts) -> bool:
     return row.basis == Basis.REGISTRATION.value and facts.related(org)
 
 
-def _log_audited_where(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    if org is None:
+def _log_audited_where(asker: Asker) -> Condition:
+    if not asker.organisation:
         return false()
     related = exists().where(
         ClientRelationship.client_id == AccessLogEntry.client_id,
-        ClientRelationship.organisation_id == org,
+        ClientRelationship.organisation_id == ASKER_ORG,
     )
     return or_(
-        AccessLogEntry.organisation_id == org,
+        AccessLogEntry.organisation_id == ASKER_ORG,
         # Registrations are few: read them by their partial index (the predicate a literal,
         # so that both databases match it) and look each client's relationship up.
         and_(AccessLogEntry.basis == literal_column(f"'{Basis.REGISTRATION.value}'"), related),
@@ -395,10 +466,11 @@ ACCESS_LOG_ENTRY = RowRule(
 # access-log rows names, or that ended a consent row it audits.
 
 
-def _log_names(org: str, client: Any, seq: Any) -> Condition:
-    """One of ``org``'s access-log rows about ``client`` names the ledger's ``seq``."""
+def _log_names(client: Any, seq: Any) -> Condition:
+    """One of the asker's organisation's access-log rows about ``client`` names the
+    ledger's ``seq``."""
     log = AccessLogEntry
-    mine = (log.client_id == client, log.organisation_id == org)
+    mine = (log.client_id == client, log.organisation_id == ASKER_ORG)
     return or_(
         exists().where(*mine, log.consent_seq.is_not(None), log.consent_seq == seq),
         exists().where(*mine, log.prohibition_seq.is_not(None), log.prohibition_seq == seq),
@@ -416,11 +488,11 @@ def _rule_audited(rule: Grant | Prohibition, principal: Principal, facts: Client
     )
 
 
-def _rule_audited_sql(org: str, rule: Any, dpo: bool) -> Condition:
+def _rule_audited_sql(rule: Any, dpo: bool) -> Condition:
     return or_(
-        rule.organisation_id == org,
-        rule.recorded_by_org == org,
-        _log_names(org, rule.client_id, rule.seq) if dpo else false(),
+        rule.organisation_id == ASKER_ORG,
+        rule.recorded_by_org == ASKER_ORG,
+        _log_names(rule.client_id, rule.seq) if dpo else false(),
     )
 
 
@@ -430,9 +502,8 @@ def _dpo(principal: Principal) -> bool:
     return Role.dpo in principal.roles
 
 
-def _rule_audited_where(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    return false() if org is None else _rule_audited_sql(org, ConsentRule, _dpo(principal))
+def _rule_audited_where(asker: Asker) -> Condition:
+    return _rule_audited_sql(ConsentRule, asker.dpo) if asker.organisation else false()
 
 
 def _event_audited(row: Any, principal: Principal, facts: ClientFacts) -> bool:
@@ -444,22 +515,21 @@ def _event_audited(row: Any, principal: Principal, facts: ClientFacts) -> bool:
     return row.seq in facts.log_named or row.seq in facts.audited_ends
 
 
-def _event_audited_where(principal: Principal) -> Condition:
-    org = _organisation(principal)
-    if org is None:
+def _event_audited_where(asker: Asker) -> Condition:
+    if not asker.organisation:
         return false()
     event = ConsentEvent
-    mine = or_(event.actor_org == org, event.party_org == org)
-    if not _dpo(principal):
+    mine = or_(event.actor_org == ASKER_ORG, event.party_org == ASKER_ORG)
+    if not asker.dpo:
         return mine
     ended = aliased(ConsentRule)
     return or_(
         mine,
-        _log_names(org, event.client_id, event.seq),
+        _log_names(event.client_id, event.seq),
         exists().where(
             ended.client_id == event.client_id,
             ended.ended_seq == event.seq,
-            _rule_audited_sql(org, ended, dpo=True),
+            _rule_audited_sql(ended, dpo=True),
         ),
     )
 

@@ -22,6 +22,8 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, SelectionSet
 from graph.documents import Field, Operation
 from graph.pagination import DEFAULT_PAGE, MAX_PAGE
 
+SIZE_ARGUMENTS = frozenset({"first"})
+"""The arguments the estimate reads (the rest of a document is counted as written)."""
 LIST_FACTOR = 10
 LIST_SIZES = {"Query.organisations": 25, "Query.enumLabels": 150}
 

@@ -3,14 +3,14 @@ leave the service."""
 
 from collections.abc import AsyncIterator, Iterator
 
+from graphql import DocumentNode, GraphQLError
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import StreamExecutionResult
 from strawberry.types.graphql import OperationType
 
-from graph import cost, input_limits, rate_limits
+from graph import prepared, rate_limits
 from graph.context import Context
 from graph.documents import Operation
 from graph.errors import (
@@ -23,6 +23,7 @@ from graph.errors import (
     shape,
 )
 from graph.per_event import DELIVERING
+from graph.prepared import Admitted, Documents, Plan
 from graph.settings import Settings
 from graph.unit_of_work import end
 from graph.websocket import Connection
@@ -113,20 +114,19 @@ class Admission(SchemaExtension):
     database, counting registrations) is the operation's error too, masked as any
     fault is, so that the unit of work still ends."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, documents: Documents) -> None:
         self.settings = settings
+        self.documents = documents
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if context.result is None and document is not None:
-            operation = Operation.find(
-                context.schema._schema, document, context.operation_name, context.variables
-            )
             error = None
             try:
-                if operation is not None:
-                    await self._admit(operation)
+                admitted = self._figures(document)
+                if admitted is not None:
+                    await self._admit(admitted)
             except GraphError as refusal:
                 error = GraphQLError(refusal.message, original_error=refusal)
             except Exception as fault:  # masked by ErrorShaping, as a resolver's fault is
@@ -135,9 +135,26 @@ class Admission(SchemaExtension):
                 context.result = GraphQLExecutionResult(data=None, errors=[error])
         yield
 
-    async def _admit(self, operation: Operation) -> None:
-        input_limits.check(operation)
-        estimate, limit = cost.estimate(operation), self.settings.max_query_cost
+    def _figures(self, document: DocumentNode) -> Admitted | None:
+        """The operation's figures, from its document's plan when it has been read before
+        (``graph/prepared.py``); None when no operation will execute."""
+        context = self.execution_context
+        entry = None
+        if context.query is not None:
+            entry = self.documents.get(context.query, context.parse_options.get("max_tokens"))
+        name = context.operation_name
+        if entry is not None and entry.document is document and name in entry.plans:
+            return entry.plans[name].admit(context.variables)
+        operation = Operation.find(context.schema._schema, document, name, context.variables)
+        if operation is None:
+            return None
+        admitted = prepared.admit(operation)
+        if entry is not None and entry.document is document:
+            entry.plans[name] = Plan.of(operation)
+        return admitted
+
+    async def _admit(self, admitted: Admitted) -> None:
+        estimate, limit = admitted.cost, self.settings.max_query_cost
         if estimate > limit:
             raise QueryTooComplex(
                 f"the query's estimated cost {estimate} is over the limit of {limit}",
@@ -146,8 +163,8 @@ class Admission(SchemaExtension):
             )
         ctx = self.execution_context.context
         if isinstance(ctx, Context):
-            ctx.runtime.limiter.admit_reads(ctx.principal, rate_limits.expensive_reads(operation))
-            await admit_registrations(ctx, rate_limits.registrations(operation))
+            ctx.runtime.limiter.admit_reads(ctx.principal, admitted.expensive_reads)
+            await admit_registrations(ctx, admitted.registrations)
 
 
 async def admit_registrations(ctx: Context, count: int) -> None:

@@ -100,7 +100,14 @@ def check(operation: Operation) -> None:
             definition = field.definition.args.get(name)
             if definition is not None:
                 coordinate = f"{field.coordinate}({name})"
-                _Walk(operation).value(definition.type, argument.value, coordinate, name)
+                check_value(operation, definition.type, argument.value, coordinate, name)
+
+
+def check_value(
+    operation: Operation, kind: GraphQLInputType, value: Any, coordinate: str, path: str
+) -> None:
+    """Refuse one argument's value (``coordinate``, as the caller wrote it: ``path``)."""
+    _Walk(operation).value(kind, value, coordinate, path)
 
 
 def characters_limit(coordinate: str, scalar: GraphQLScalarType) -> int:

@@ -10,14 +10,13 @@ unit-of-work extension, which commits its access log before the event is sent.
 from contextvars import ContextVar
 from typing import Any
 
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
 from graph.context import Context
+from graph.types.guarding import GuardingExecutor
 
 DELIVERING: ContextVar[Context | None] = ContextVar("infocap_delivering", default=None)
 
 
-class EventExecutor(StrawberryGraphQLCoreExecutionContext):
+class EventExecutor(GuardingExecutor):
     def build_per_event_executor(self, payload: Any) -> Any:
         executor = super().build_per_event_executor(payload)
         unit = getattr(payload, "unit", None)

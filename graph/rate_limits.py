@@ -54,6 +54,8 @@ EXPENSIVE: Mapping[str, Callable[[Operation, Field], bool]] = {
     "clients": _searching,
 }
 REGISTRATIONS = frozenset({"registerClient"})
+ARGUMENTS = frozenset({"first", "search"})
+"""The arguments the expensive reads depend on (``EXPENSIVE``'s tests and large pages)."""
 
 
 def expensive_reads(operation: Operation) -> int:

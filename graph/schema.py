@@ -29,6 +29,7 @@ from graph.extensions import Admission, ErrorShaping, UnitOfWork
 from graph.observability.extension import Observe
 from graph.observability.requests import note_outcome
 from graph.per_event import EventExecutor
+from graph.prepared import DocumentCache, Documents
 from graph.resolvers import (
     audit,
     changes,
@@ -210,18 +211,25 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema; limits from ``settings``, and in production no introspection and no
     field suggestions."""
     settings = settings or Settings()
-    # Factories, not instances: every operation gets extensions of its own.
+    # The validation rules are built once, so that a document validated once is known
+    # valid under the same rules (graph/prepared.py); the extensions are made per
+    # operation (factories, not instances), each with its own state.
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    if settings.production:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    documents = Documents()
     extensions: list[Callable[[], SchemaExtension]] = [
         Observe,
         ErrorShaping,
         UnitOfWork,
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: Admission(settings),
+        lambda: AddValidationRules(rules),
+        lambda: DocumentCache(documents),
+        lambda: Admission(settings, documents),
     ]
-    if settings.production:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     schema = InfocapSchema(
         query=Query,
         mutation=Mutation,

@@ -4,15 +4,33 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, insert, literal_column, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Insert,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from schema.enums import AccessAction, DataCategory
 from schema.models import AccessLogEntry
 
-# Rows per statement: 18 parameters a row stays under SQLite's and PostgreSQL's limits.
+# Rows per statement on SQLite: 19 parameters a row (its number one) stay under its limit.
 ROWS_PER_STATEMENT = 1000
 
 
@@ -70,23 +88,85 @@ def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
     }
 
 
-# SQLite has no sequence: the statement numbers its rows after the highest id, which
-# the key's index (id first) finds at once. One writer at a time holds SQLite's write
-# lock, so the ids stay unique and increasing as PostgreSQL's sequence keeps them.
-_LAST_ID = select(func.coalesce(func.max(AccessLogEntry.id), 0)).scalar_subquery()
+_TABLE = cast(Table, AccessLogEntry.__table__)
+_ACCESSOR = (
+    "request_id",
+    "at",
+    "subject",
+    "subject_name",
+    "organisation_id",
+    "roles",
+    "azp",
+    "policy_hash",
+)
+"""The columns every row of a request has alike."""
+_RECORD: tuple[tuple[str, TypeEngine[Any]], ...] = (
+    ("client_id", Uuid()),
+    ("category", String()),
+    ("action", String()),
+    ("allowed", Boolean()),
+    ("basis", String()),
+    ("reason", String()),
+    ("policy_rule", Text()),
+    ("consent_seq", Integer()),
+    ("prohibition_seq", Integer()),
+    ("subjects", String()),
+)
+"""The columns each row has of its own, with their types as arrays hold them."""
+_COLUMNS = [c.key for c in _TABLE.columns if c.key != "id"]
+
+
+def _unnest_insert() -> Insert:
+    """PostgreSQL: the rows as arrays, one per column of their own, and the request's
+    values once: ``INSERT … SELECT … FROM unnest(…)``. One statement whatever the number
+    of rows, with the same text every time (so prepared once per connection)."""
+    rows = (
+        func.unnest(*[bindparam(f"{name}_each", type_=ARRAY(kind)) for name, kind in _RECORD])
+        .table_valued(*[column(name, kind) for name, kind in _RECORD])
+        .render_derived(name="r")
+    )
+    values = [
+        bindparam(name, type_=_TABLE.c[name].type) if name in _ACCESSOR else rows.c[name]
+        for name in _COLUMNS
+    ]
+    return insert(_TABLE).from_select(_COLUMNS, select(*values))
+
+
+# Built once, at import.
+_INSERT_ARRAYS = _unnest_insert()
+# SQLite has no arrays, nor a sequence: the rows go as one multi-row INSERT (executemany
+# with RETURNING, which SQLAlchemy sends as one statement), each numbered after the
+# highest id, which the key's index (id first) finds at once. One writer at a time holds
+# SQLite's write lock, so the ids stay unique and increasing as PostgreSQL's sequence
+# keeps them.
+_LAST_ID = select(func.coalesce(func.max(_TABLE.c.id), 0)).scalar_subquery()
+_INSERT_NUMBERED = (
+    insert(_TABLE).values(id=_LAST_ID + bindparam("n", type_=Integer)).returning(_TABLE.c.id)
+)
 
 
 async def write(
     session: AsyncSession, accessor: Accessor, records: Collection[AccessRecord]
 ) -> None:
-    """Insert the request's rows as one multi-row INSERT (split only past 1000 rows)."""
-    rows = [_row(accessor, record) for record in records]
-    numbered = session.get_bind().dialect.name == "sqlite"
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[start : start + ROWS_PER_STATEMENT]
-        if numbered:
-            chunk = [row | {"id": _LAST_ID + n} for n, row in enumerate(chunk, start=1)]
-        await session.execute(insert(AccessLogEntry).values(chunk))
+    """Insert the request's rows: one INSERT (on SQLite split past 1000 rows)."""
+    if not records:
+        return
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = [_row(accessor, record) | {"n": n} for n, record in enumerate(records, start=1)]
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            await connection.execute(_INSERT_NUMBERED, rows[start : start + ROWS_PER_STATEMENT])
+        return
+    values: dict[str, Any] = {name: getattr(accessor, name) for name in _ACCESSOR}
+    values["roles"] = ",".join(sorted(accessor.roles))
+    for name, _ in _RECORD:
+        values[f"{name}_each"] = [_plain(getattr(record, name)) for record in records]
+    await connection.execute(_INSERT_ARRAYS, values)
+
+
+def _plain(value: Any) -> Any:
+    """An array holds an enum's value."""
+    return value.value if isinstance(value, Enum) else value
 
 
 async def entries(

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import metrics
@@ -223,7 +223,8 @@ async def _project(session: AsyncSession, client_id: uuid.UUID, event: Mapping[s
         )
 
 
-def state_from_rules(rules: Sequence[ConsentRule]) -> ConsentState:
+def state_from_rules(rules: Sequence[Any]) -> ConsentState:
+    """The state a client's projection rows (ORM rows or plain rows of its columns) hold."""
     grants: list[Grant] = []
     prohibitions: list[Prohibition] = []
     for rule in sorted(rules, key=lambda r: r.seq):
@@ -260,16 +261,21 @@ def state_from_rules(rules: Sequence[ConsentRule]) -> ConsentState:
     return ConsentState(tuple(grants), tuple(prohibitions))
 
 
+_RULES = cast(Table, ConsentRule.__table__)
+# Built once; read as plain rows (the projection's columns, as the ORM rows had them).
+_STATES = select(_RULES).where(_RULES.c.client_id.in_(bindparam("ids", expanding=True)))
+
+
 async def load_states(
     session: AsyncSession, client_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, ConsentState]:
     """The consent state of every client asked for, in one query."""
     if not client_ids:
         return {}
-    rows = (
-        await session.scalars(select(ConsentRule).where(ConsentRule.client_id.in_(client_ids)))
-    ).all()
-    by_client: dict[uuid.UUID, list[ConsentRule]] = {cid: [] for cid in client_ids}
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # as an ORM read would: the projection as written so far
+    rows = await session.execute(_STATES, {"ids": list(client_ids)})
+    by_client: dict[uuid.UUID, list[Any]] = {cid: [] for cid in client_ids}
     for row in rows:
         by_client[row.client_id].append(row)
     return {cid: state_from_rules(rules) for cid, rules in by_client.items()}

@@ -8,6 +8,7 @@ was recorded and when it ended, so ``verdict(…, at)`` answers for any moment.
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from ledger.chain import parse_time
@@ -94,8 +95,9 @@ class ConsentState:
     grants: tuple[Grant, ...] = ()
     prohibitions: tuple[Prohibition, ...] = ()
 
-    @property
+    @cached_property
     def has_row_prohibitions(self) -> bool:
+        """Asked for every decision: computed once per state (which never changes)."""
         return any(p.row is not None for p in self.prohibitions)
 
     def verdict(

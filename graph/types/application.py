@@ -7,6 +7,7 @@ import strawberry
 from authz import rows
 from authz.guard import ClientAccess
 from graph.context import Context, Info
+from graph.records import ApplicationRecord
 from graph.types.guarding import Redaction, Scope, guarded, guarded_resolver, redactions_field
 from schema.enums import ApplicationChannel, ApplicationStatus, DataCategory
 from schema.models import Application as ApplicationRow
@@ -46,7 +47,7 @@ class InformationRequest:
 class Application:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
-    row: strawberry.Private[ApplicationRow]
+    row: strawberry.Private[ApplicationRecord | ApplicationRow]
     redactions: list[Redaction] = redactions_field()
     external_id: str | None = guarded(APPLICATION)
     received_at: datetime | None = guarded(APPLICATION)
@@ -62,7 +63,9 @@ class Application:
         return [InformationRequest.from_row(r) for r in found]
 
     @classmethod
-    def from_row(cls, row: ApplicationRow, access: ClientAccess, ctx: Context) -> "Application":
+    def from_row(
+        cls, row: ApplicationRecord | ApplicationRow, access: ClientAccess, ctx: Context
+    ) -> "Application":
         return cls(
             id=strawberry.ID(str(row.id)),
             scope=Scope.of(rows.APPLICATION, row, access, ctx.principal),

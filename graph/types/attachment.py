@@ -4,7 +4,7 @@ The rows an attachment is linked to (an application, a decision, a plan version,
 notice) are named only to a caller who may know of that row."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from authz import rows
 from authz.guard import ClientAccess
 from authz.rows import RowRule
 from graph.context import Context, Info
+from graph.records import AttachmentRecord
 from graph.types.guarding import (
     Link,
     Redaction,
@@ -33,10 +34,12 @@ def _category(attachment: Any) -> DataCategory:
 
 
 def _link(rule: RowRule, column: str) -> Link:
-    async def known(attachment: Any, info: strawberry.Info) -> bool:
-        return await knowable_row(
-            info, attachment.scope.access, rule, getattr(attachment.row, column)
-        )
+    def known(attachment: Any, info: strawberry.Info) -> bool | Awaitable[bool]:
+        key = getattr(attachment.row, column)
+        if key is None:
+            return True
+        # The attachment's links are foreign keys: the row exists.
+        return knowable_row(info, attachment.scope.access, rule, key, referenced=True)
 
     return known
 
@@ -52,7 +55,7 @@ def _id(value: uuid.UUID | None) -> strawberry.ID | None:
 class Attachment:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
-    row: strawberry.Private[AttachmentRow]
+    row: strawberry.Private[AttachmentRecord | AttachmentRow]
     redactions: list[Redaction] = redactions_field()
     kind: AttachmentKind | None = guarded_by_row(_category)
     filename: str | None = guarded_by_row(_category)
@@ -84,7 +87,9 @@ class Attachment:
         return _id(self.row.notice_id)
 
     @classmethod
-    def from_row(cls, row: AttachmentRow, access: ClientAccess, ctx: Context) -> "Attachment":
+    def from_row(
+        cls, row: AttachmentRecord | AttachmentRow, access: ClientAccess, ctx: Context
+    ) -> "Attachment":
         org = row.uploaded_by_org
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -103,7 +108,7 @@ class Attachment:
 
 
 def knowable_attachments(
-    found: Iterable[AttachmentRow], access: ClientAccess, info: Info
+    found: Iterable[AttachmentRecord | AttachmentRow], access: ClientAccess, info: Info
 ) -> list[Attachment]:
     """The attachments of a link list (a decision's, a notice's) the caller may know of."""
     ctx = info.context

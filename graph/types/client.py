@@ -15,10 +15,17 @@ from authz.rows import RowRule
 from graph.context import Context, Info
 from graph.loaders import ClientView, CountKey, Narrowing, PageKey
 from graph.pagination import Page, PageArgs, cut, int_key, page_args, uuid_key
+from graph.records import GuardianshipRecord, RelationshipRecord
 from graph.types.access_log import AccessLogConnection, AccessLogEntry
 from graph.types.application import Application
 from graph.types.attachment import Attachment
-from graph.types.connection import AFTER, FIRST, Connection, connection, empty_connection
+from graph.types.connection import (
+    AFTER,
+    FIRST,
+    Connection,
+    connection,
+    empty_connection,
+)
 from graph.types.consent import ConsentGrant, ConsentProhibition
 from graph.types.contact import ContactPerson
 from graph.types.decision import Decision
@@ -35,6 +42,7 @@ from graph.types.notice import Notice
 from graph.types.organisation import Organisation
 from graph.types.period import DecisionPeriod
 from graph.types.plan import Plan
+from graph.types.selection import selects
 from ledger.access_log import entries
 from schema.enums import Authority, DataCategory, GuardianshipKind, Language, RelationshipOrigin
 from schema.models import Client as ClientRow
@@ -76,7 +84,11 @@ class Guardianship:
 
     @classmethod
     def from_row(
-        cls, row: GuardianshipRow, access: ClientAccess, today: date, pii: Keyring
+        cls,
+        row: GuardianshipRecord | GuardianshipRow,
+        access: ClientAccess,
+        today: date,
+        pii: Keyring,
     ) -> "Guardianship":
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -106,7 +118,9 @@ class ClientRelationship:
     purpose: str | None = strawberry.field(description="The purpose stated when it was opened.")
 
     @classmethod
-    def from_row(cls, row: ClientRelationshipRow, ctx: Context) -> "ClientRelationship":
+    def from_row(
+        cls, row: RelationshipRecord | ClientRelationshipRow, ctx: Context
+    ) -> "ClientRelationship":
         orgs = ctx.organisations
         return cls(
             organisation=Organisation.from_record(orgs[row.organisation_id]),
@@ -219,7 +233,7 @@ class Client:
         args = page_args("plan", first, after)
         after_version = int_key(args.after)
         loaders = info.context.loaders
-        key = PageKey(self.row.id, args.first, after_version)
+        key = PageKey(self.row.id, args.first, after_version, counted=selects(info, "totalCount"))
         return connection(
             "plan",
             await loaders.plan_versions.load(key),
@@ -234,7 +248,9 @@ class Client:
     ) -> Connection[Application] | None:
         args = page_args("application", first, after)
         loaders = info.context.loaders
-        key = PageKey(self.row.id, args.first, uuid_key(args.after))
+        key = PageKey(
+            self.row.id, args.first, uuid_key(args.after), counted=selects(info, "totalCount")
+        )
         return connection(
             "application",
             await loaders.applications.load(key),
@@ -253,16 +269,26 @@ class Client:
         node: Callable[[Any], T],
         kinds: tuple[Any, ...] | None = None,
         narrowing: Narrowing | None = None,
+        nested: bool = False,
     ) -> Connection[T]:
         """A page of a list whose rows guard themselves. Rows the caller may not know of
-        are left out in SQL, so pages stay full."""
+        are left out in SQL, so pages stay full. ``nested``: the page's statement reads
+        its rows' own list too (``PageKey.nested``)."""
         kind = rule.name.lower()
         args = page_args(kind, first, after)
         visible = rule.visible(info.context.guard, self.access, kinds)
         if not visible.classes:
             return empty_connection()
         pages, counts = loaders
-        key = PageKey(self.row.id, args.first, uuid_key(args.after), visible, narrowing)
+        key = PageKey(
+            self.row.id,
+            args.first,
+            uuid_key(args.after),
+            visible,
+            narrowing,
+            selects(info, "totalCount"),
+            nested,
+        )
         return connection(
             kind,
             await pages.load(key),
@@ -319,6 +345,7 @@ class Client:
             lambda r: Decision.from_row(r, self.access, info.context),
             kinds=kinds,
             narrowing=narrowing,
+            nested=selects(info, "edges", "node", "calculation"),
         )
 
     @resolver_field(description="Newest first. Each row is guarded by its own category.")

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import strawberry
 
 from graph.pagination import Page, encode_cursor
+from graph.types.later import Later, then
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -23,9 +24,20 @@ async def no_rows() -> int:
     return 0
 
 
-async def _total_count(root: Any) -> int:
+def _total_count(root: Any) -> Later[int]:
     count: Count = root.count
-    return await count()
+    return then(count(), int)
+
+
+def _total_count_field() -> Any:
+    return strawberry.field(
+        resolver=_total_count,
+        graphql_type=int,
+        description="How many rows the whole list holds for the caller, with the same "
+        "arguments (its filters, not first or after): every row it would page through, those "
+        "withheld for consent included. Computed only when asked for, with one count per "
+        "connection field for all the parents in a response.",
+    )
 
 
 @strawberry.type(description="Where a page stands in its list (Relay).")
@@ -59,13 +71,7 @@ class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The page's rows, in the list's order.")
     page_info: PageInfo = strawberry.field(description="Where the page stands in the list.")
     count: strawberry.Private[Count] = no_rows
-    total_count: int = strawberry.field(
-        resolver=_total_count,
-        description="How many rows the whole list holds for the caller, with the same "
-        "arguments (its filters, not first or after): every row it would page through, those "
-        "withheld for consent included. Computed only when asked for, with one count per "
-        "connection field for all the parents in a response.",
-    )
+    total_count: int = _total_count_field()
 
 
 def connection(

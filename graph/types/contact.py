@@ -1,6 +1,7 @@
 import strawberry
 
 from graph.organisations import Organisations
+from graph.records import ContactPersonRecord
 from graph.types.organisation import Organisation
 from schema.models import ContactPerson as ContactPersonRow
 
@@ -14,7 +15,9 @@ class ContactPerson:
     organisation: Organisation | None
 
     @classmethod
-    def from_row(cls, row: ContactPersonRow, organisations: Organisations) -> "ContactPerson":
+    def from_row(
+        cls, row: ContactPersonRecord | ContactPersonRow, organisations: Organisations
+    ) -> "ContactPerson":
         return cls(
             name=row.name,
             title=row.title,

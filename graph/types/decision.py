@@ -1,6 +1,7 @@
 """Decisions of both authorities. Kela's are KELA_DECISION, with the calculation and the
 basic-amount reduction KELA_CALCULATION; an organiser's are WC_DECISION throughout."""
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ import strawberry
 from authz import rows
 from authz.guard import ClientAccess
 from graph.context import Context, Info
+from graph.records import CalculationRecord, DecisionRecord
 from graph.types.attachment import Attachment, knowable_attachments
 from graph.types.guarding import (
     Redaction,
@@ -18,6 +20,7 @@ from graph.types.guarding import (
     knowable_row,
     redactions_field,
 )
+from graph.types.later import Later, then
 from graph.types.organisation import Organisation
 from schema.enums import (
     Authority,
@@ -37,10 +40,12 @@ def _calculation(decision: Any) -> DataCategory:
     return rows.calculation_category(decision.row.authority)
 
 
-async def _application_known(decision: Any, info: Info) -> bool:
-    return await knowable_row(
-        info, decision.scope.access, rows.APPLICATION, decision.row.application_id
-    )
+def _application_known(decision: Any, info: Info) -> bool | Awaitable[bool]:
+    application = decision.row.application_id
+    if application is None:
+        return True
+    # A foreign key: the application exists.
+    return knowable_row(info, decision.scope.access, rows.APPLICATION, application, referenced=True)
 
 
 @strawberry.type
@@ -48,6 +53,13 @@ class CalculationRow:
     type: CalculationRowType
     description: str
     amount_cents: int
+
+
+def _calculation_rows(found: list[CalculationRecord]) -> list[CalculationRow]:
+    return [
+        CalculationRow(type=r.type, description=r.description, amount_cents=r.amount_cents)
+        for r in found
+    ]
 
 
 @strawberry.type
@@ -69,7 +81,7 @@ class PaymentCommitment:
 class Decision:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
-    row: strawberry.Private[DecisionRow]
+    row: strawberry.Private[DecisionRecord | DecisionRow]
     redactions: list[Redaction] = redactions_field()
     authority: Authority | None = guarded_by_row(_main)
     issuer: Organisation | None = guarded_by_row(_main)
@@ -99,13 +111,10 @@ class Decision:
         )
         return knowable_attachments(found, self.scope.access, info)
 
-    @guarded_resolver_by_row(_calculation)
-    async def calculation(self, info: Info) -> list[CalculationRow] | None:
-        found = await info.context.loaders.calculation.load((self.row.client_id, self.row.id))
-        return [
-            CalculationRow(type=r.type, description=r.description, amount_cents=r.amount_cents)
-            for r in found
-        ]
+    @guarded_resolver_by_row(_calculation, graphql_type=list[CalculationRow] | None)
+    def calculation(self, info: Info) -> Later[list[CalculationRow] | None]:
+        found = info.context.loaders.calculation.load((self.row.client_id, self.row.id))
+        return then(found, _calculation_rows)
 
     @guarded_resolver_by_row(_calculation)
     def basic_amount_reduction(self) -> BasicAmountReduction | None:
@@ -130,7 +139,9 @@ class Decision:
         ]
 
     @classmethod
-    def from_row(cls, row: DecisionRow, access: ClientAccess, ctx: Context) -> "Decision":
+    def from_row(
+        cls, row: DecisionRecord | DecisionRow, access: ClientAccess, ctx: Context
+    ) -> "Decision":
         return cls(
             id=strawberry.ID(str(row.id)),
             scope=Scope.of(rows.DECISION, row, access, ctx.principal),

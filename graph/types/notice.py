@@ -9,6 +9,7 @@ from authz import rows
 from authz.guard import ClientAccess
 from graph.context import Context, Info
 from graph.domain.notices import TrafficLight, timeliness
+from graph.records import NoticeRecord
 from graph.types.attachment import Attachment, knowable_attachments
 from graph.types.contact import ContactPerson
 from graph.types.guarding import (
@@ -44,7 +45,7 @@ class NoticeMove:
 class Notice:
     id: strawberry.ID
     scope: strawberry.Private[Scope]
-    row: strawberry.Private[NoticeRow]
+    row: strawberry.Private[NoticeRecord | NoticeRow]
     redactions: list[Redaction] = redactions_field()
     type: NoticeType | None = guarded(NOTICE)
     external_id: str | None = guarded(NOTICE)
@@ -67,7 +68,7 @@ class Notice:
     async def consent_seq(self) -> int | None:
         return self.row.consent_seq
 
-    async def consent_known(self, info: Info) -> bool:
+    def consent_known(self, info: Info) -> bool:
         """The grant the notice names may be known of by the caller."""
         if self.row.consent_seq is None:
             return True
@@ -113,7 +114,9 @@ class Notice:
         return knowable_attachments(found, self.scope.access, info)
 
     @classmethod
-    def from_row(cls, row: NoticeRow, access: ClientAccess, ctx: Context) -> "Notice":
+    def from_row(
+        cls, row: NoticeRecord | NoticeRow, access: ClientAccess, ctx: Context
+    ) -> "Notice":
         orgs = ctx.organisations
         overdue, light = timeliness(row.status, row.sent_at, row.due_at, ctx.now)
         worker = None

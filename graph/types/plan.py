@@ -10,6 +10,7 @@ import strawberry
 from authz import rows
 from authz.guard import ClientAccess
 from graph.context import Context
+from graph.records import PlanRecord
 from graph.types.guarding import Redaction, Scope, container, guarded, redactions_field
 from graph.types.organisation import Organisation
 from schema.enums import AssessmentStatus, DataCategory, MeasureStatus, PlanStatus, PlanType
@@ -85,7 +86,7 @@ class Plan:
     next_follow_up: date | None = guarded(PLAN)
 
     @classmethod
-    def from_row(cls, row: PlanVersion, access: ClientAccess, ctx: Context) -> "Plan":
+    def from_row(cls, row: PlanRecord | PlanVersion, access: ClientAccess, ctx: Context) -> "Plan":
         content = row.content
         life = content.get("lifeSituation") or {}
         scope = Scope.of(rows.PLAN, row, access, ctx.principal)
