@@ -645,7 +645,7 @@ class ClientMaker:
             decided = self.moment(700)
             decision_id = self.uuid_at(decided)
             issuer = KELA if kela else organiser
-            external = f"PAA-{decision_id.hex[:16]}"
+            external = f"PAA-{decision_id.hex}"  # all of it: 16 digits collide at 200,000 clients
             application = applications[n][0] if kela and n < len(applications) else None
             start = decided.date().replace(day=1)
             calculation = []
