@@ -19,6 +19,7 @@ from bench.documents import caseworker_overview
 from tests.factories import (
     KELA_HANDLER,
     PIRKANMAA_WORKER,
+    inform,
     record_decision,
     register,
     save_plan,
@@ -91,3 +92,42 @@ async def test_the_overview_runs_as_many_statements_for_5_decisions_as_for_50(ap
                 assert edge["node"]["calculation"] == CALCULATION, edge
         assert small <= TODAY, small
     print(f"SQL statements per caseworker overview: {small}")
+
+
+GRANT_ORAL = """
+mutation($input: ConsentGrantInput!) { grantConsent(input: $input) { id seq type hash } }
+"""
+GRANT_TODAY = 11
+"""A consent grant's statements today (W5 of the benchmark): the client and its consent
+state read, the chain head taken (the per-client lock), the state read again under it,
+the head moved, the event and its rule inserted, the answer's client and state read, the
+access log. docs/performance.md lists them."""
+
+
+async def test_a_consent_grant_runs_as_many_statements_on_a_long_chain_as_on_a_short_one(api):
+    client_id = await register(api)
+    grant_input = {
+        "clientId": client_id,
+        "granteeId": "kela",
+        "categories": ["PLAN"],
+        "purpose": "Toimeentulotuki",
+        "method": "ORAL",
+    }
+    await inform(api, PIRKANMAA_WORKER, client_id)
+    await api.ok(PIRKANMAA_WORKER, GRANT_ORAL, input=grant_input)  # warm
+    with statements() as short:
+        await api.ok(PIRKANMAA_WORKER, GRANT_ORAL, input=grant_input)
+    for _ in range(20):
+        await api.ok(PIRKANMAA_WORKER, GRANT_ORAL, input=grant_input)
+    with statements() as long:
+        out = await api.ok(PIRKANMAA_WORKER, GRANT_ORAL, input=grant_input)
+    assert out["grantConsent"]["seq"] == 24
+    assert len(short) == len(long) <= GRANT_TODAY, [s.short() for s in long]
+    writes = [re.match(r"\s*(UPDATE|INSERT INTO) (\w+)", s.sql) for s in long if not s.reads]
+    assert [(w.group(1), w.group(2)) if w else None for w in writes] == [
+        ("UPDATE", "ledger_heads"),  # the chain's head taken: the client's lock
+        ("UPDATE", "ledger_heads"),
+        ("INSERT INTO", "consent_events"),
+        ("INSERT INTO", "consent_rules"),
+        ("INSERT INTO", "access_log"),
+    ]
