@@ -25,7 +25,7 @@ from hypothesis_graphql import Mode, mutations, queries
 from starlette.applications import Starlette
 
 from tests import figures
-from tests.conftest import DATABASES
+from tests.conftest import DATABASES, PARTITIONED
 from tests.factories import (
     KELA_HANDLER,
     PIRKANMAA_WORKER,
@@ -39,7 +39,7 @@ from tests.factories import (
 )
 from tests.support import Api, Http
 
-DEFAULT_EXAMPLES = {"sqlite": 400, "postgresql": 150}
+DEFAULT_EXAMPLES = {"sqlite": 400, "postgresql": 150, PARTITIONED: 150}
 ROLES = [
     ("kela_handler", {"org": "kela"}),
     ("kela_advisor", {"org": "kela"}),
@@ -151,9 +151,9 @@ async def fuzz_http(fuzz_app: Starlette, keys: Any) -> Any:
 
 
 async def test_no_document_answers_a_server_error(
-    fuzz_app: Starlette, fuzz_http: Http, database_url: str
+    fuzz_app: Starlette, fuzz_http: Http, request: pytest.FixtureRequest
 ) -> None:
-    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    kind = request.node.callspec.params["database_url"]
     assert kind in DATABASES
     api = Api(fuzz_app)
     ids, codes = await world(api)

@@ -46,7 +46,7 @@ from graph.app import create_app
 from graph.settings import Settings
 from schema import models as m
 from tests import figures
-from tests.conftest import DATABASES, TEMPLATE
+from tests.conftest import DATABASES, PARTITIONED, PARTITIONED_TEMPLATE, TEMPLATE
 from tests.oracle import expect
 from tests.oracle.reference import STAFF_ROLES, Reference, Who
 from tests.oracle.world import (
@@ -63,8 +63,8 @@ from tests.oracle.world import (
 )
 from tests.support import AUDIENCE, ISSUER, Api, Clock, Keys, claims
 
-DEFAULT_EXAMPLES = {"sqlite": 15, "postgresql": 6}
-DEFAULT_CASES = {"sqlite": 6_800, "postgresql": 3_400}
+DEFAULT_EXAMPLES = {"sqlite": 15, "postgresql": 6, PARTITIONED: 6}
+DEFAULT_CASES = {"sqlite": 6_800, "postgresql": 3_400, PARTITIONED: 3_400}
 """At CI defaults, worlds are added (a few at a time) until each database has had at least
 this many cases: 10,200 together, whatever the sizes of the worlds drawn."""
 ALIASES_PER_REQUEST = 24
@@ -552,10 +552,12 @@ def fresh_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
             path = tmp_path / f"oracle-{uuid.uuid4().hex[:8]}.db"
             shutil.copy(request.getfixturevalue("sqlite_template"), path)
             return f"sqlite:///{path}"
-        server = request.getfixturevalue("pg")
+        partitioned = kind == PARTITIONED
+        server = request.getfixturevalue("pg_partitioned" if partitioned else "pg")
+        template = PARTITIONED_TEMPLATE if partitioned else TEMPLATE
         name = f"o_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(server.url().replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         made.append(name)
         return str(server.url(name))
 
