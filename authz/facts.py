@@ -19,17 +19,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
-    String,
     bindparam,
     exists,
     false,
-    literal,
     or_,
     select,
     union,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,16 +58,6 @@ _WARDS = select(Guardianship.ward_id, Guardianship.kind).where(
     Guardianship.ward_id.in_(_each("ids")),
     *active_guardianship(bindparam("person"), bindparam("today")),
 )
-_RELATIONSHIPS = select(
-    ClientRelationship.client_id,
-    ClientRelationship.organisation_id,
-    literal(True, Boolean).label("relationship"),
-).where(ClientRelationship.client_id.in_(_each("ids")))
-_PARTIES = select(Notice.client_id, bindparam("org", type_=String), literal(False, Boolean)).where(
-    Notice.client_id.in_(_each("ids")),
-    or_(Notice.sender_id == bindparam("org"), Notice.recipient_id == bindparam("org")),
-)
-_RELATIONSHIPS_AND_PARTIES = union_all(_RELATIONSHIPS, _PARTIES)
 
 
 def _party_of(client: Any) -> ColumnElement[bool]:
@@ -126,11 +112,10 @@ async def load_access(
     today: date,
     pii: Keyring,
 ) -> dict[uuid.UUID, ClientAccess]:
-    ids = [c.id for c in clients]
-    if not ids:
-        return {}
-    found = await _relationships_and_notices(session, principal, ids)
-    return await _access(session, principal, clients, found, today, pii)
+    """The access of each of ``clients`` (rows the caller already holds), read as
+    ``load_clients`` reads it: the service's one way."""
+    found = await load_clients(session, principal, [c.id for c in clients], today, pii)
+    return {client.id: access for client, access in found}
 
 
 async def load_clients(
@@ -222,22 +207,3 @@ def _audited_ends(principal: Principal, facts: ClientFacts, state: ConsentState)
         for item in items
         if item.ended_seq is not None and audited.of(item, principal, facts)
     )
-
-
-async def _relationships_and_notices(
-    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
-) -> _Found:
-    """Every organisation with a client relationship with each client and, for county
-    staff, the clients their organisation sent or received a notice about: one statement."""
-    if _counties_notices(principal):
-        values = {"ids": list(ids), "org": principal.organisation_id}
-        read = await session.execute(_RELATIONSHIPS_AND_PARTIES, values)
-    else:
-        read = await session.execute(_RELATIONSHIPS, {"ids": list(ids)})
-    found = _Found({}, set())
-    for client_id, organisation_id, is_relationship in read:
-        if is_relationship:
-            found.relationships.setdefault(client_id, set()).add(organisation_id)
-        else:
-            found.parties.add(client_id)
-    return found
