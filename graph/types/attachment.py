@@ -4,7 +4,7 @@ The rows an attachment is linked to (an application, a decision, a plan version,
 notice) are named only to a caller who may know of that row."""
 
 import uuid
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,16 +12,14 @@ import strawberry
 
 from authz import rows
 from authz.guard import ClientAccess
-from authz.rows import RowRule
 from graph.context import Context, Info
 from graph.records import AttachmentRecord
 from graph.types.guarding import (
-    Link,
     Redaction,
     Scope,
+    foreign_key,
     guarded_by_row,
     guarded_resolver_by_row,
-    knowable_row,
     redactions_field,
 )
 from graph.types.organisation import Organisation
@@ -31,17 +29,6 @@ from schema.models import Attachment as AttachmentRow
 
 def _category(attachment: Any) -> DataCategory:
     return rows.ATTACHMENT.category(attachment.row)
-
-
-def _link(rule: RowRule, column: str) -> Link:
-    def known(attachment: Any, info: strawberry.Info) -> bool | Awaitable[bool]:
-        key = getattr(attachment.row, column)
-        if key is None:
-            return True
-        # The attachment's links are foreign keys: the row exists.
-        return knowable_row(info, attachment.scope.access, rule, key, referenced=True)
-
-    return known
 
 
 def _id(value: uuid.UUID | None) -> strawberry.ID | None:
@@ -70,19 +57,19 @@ class Attachment:
     uploaded_by_role: str | None = guarded_by_row(_category)
     download_url: str | None = guarded_by_row(_category)
 
-    @guarded_resolver_by_row(_category, link=_link(rows.APPLICATION, "application_id"))
+    @guarded_resolver_by_row(_category, link=foreign_key(rows.APPLICATION, "application_id"))
     async def application_id(self) -> strawberry.ID | None:
         return _id(self.row.application_id)
 
-    @guarded_resolver_by_row(_category, link=_link(rows.DECISION, "decision_id"))
+    @guarded_resolver_by_row(_category, link=foreign_key(rows.DECISION, "decision_id"))
     async def decision_id(self) -> strawberry.ID | None:
         return _id(self.row.decision_id)
 
-    @guarded_resolver_by_row(_category, link=_link(rows.PLAN, "plan_version_id"))
+    @guarded_resolver_by_row(_category, link=foreign_key(rows.PLAN, "plan_version_id"))
     async def plan_id(self) -> strawberry.ID | None:
         return _id(self.row.plan_version_id)
 
-    @guarded_resolver_by_row(_category, link=_link(rows.NOTICE, "notice_id"))
+    @guarded_resolver_by_row(_category, link=foreign_key(rows.NOTICE, "notice_id"))
     async def notice_id(self) -> strawberry.ID | None:
         return _id(self.row.notice_id)
 

@@ -1,7 +1,6 @@
 """Decisions of both authorities. Kela's are KELA_DECISION, with the calculation and the
 basic-amount reduction KELA_CALCULATION; an organiser's are WC_DECISION throughout."""
 
-from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import Any
 
@@ -15,9 +14,9 @@ from graph.types.attachment import Attachment, knowable_attachments
 from graph.types.guarding import (
     Redaction,
     Scope,
+    foreign_key,
     guarded_by_row,
     guarded_resolver_by_row,
-    knowable_row,
     redactions_field,
 )
 from graph.types.later import Later, then
@@ -38,14 +37,6 @@ def _main(decision: Any) -> DataCategory:
 
 def _calculation(decision: Any) -> DataCategory:
     return rows.calculation_category(decision.row.authority)
-
-
-def _application_known(decision: Any, info: Info) -> bool | Awaitable[bool]:
-    application = decision.row.application_id
-    if application is None:
-        return True
-    # A foreign key: the application exists.
-    return knowable_row(info, decision.scope.access, rows.APPLICATION, application, referenced=True)
 
 
 @strawberry.type
@@ -95,7 +86,9 @@ class Decision:
     grounds: str | None = guarded_by_row(_main)
 
     @guarded_resolver_by_row(
-        _main, link=_application_known, description="The application it decides, if any."
+        _main,
+        link=foreign_key(rows.APPLICATION, "application_id"),
+        description="The application it decides, if any.",
     )
     async def application_id(self) -> strawberry.ID | None:
         application = self.row.application_id

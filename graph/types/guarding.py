@@ -80,6 +80,17 @@ Link = Callable[[Any, strawberry.Info], bool | Awaitable[bool]]
 when that needs no read, else awaitable (the row is read through a loader)."""
 
 
+def foreign_key(rule: RowRule, column: str) -> Link:
+    """The link of a field naming the row of ``rule``'s type whose id the object's row
+    holds in ``column``: a foreign key, so the row exists (``knowable_row``)."""
+
+    def known(obj: Any, info: strawberry.Info) -> bool | Awaitable[bool]:
+        key = getattr(obj.row, column)
+        return knowable_row(info, obj.scope.access, rule, key, referenced=True)
+
+    return known
+
+
 async def _known(answer: bool | Awaitable[bool]) -> bool:
     return answer if isinstance(answer, bool) else await answer
 
