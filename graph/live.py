@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.background import running
 from graph.observability.metrics import SUBSCRIPTIONS
 from schema.db import is_sqlite
 from schema.models import Notice, NoticeMove
@@ -136,13 +137,8 @@ class LiveNotices:
             self.listening_now.set()
             yield
             return
-        task = asyncio.create_task(self._listen())
-        try:
+        async with running(self._listen()):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _listen(self) -> None:
         conninfo = make_url(self._url).set(drivername="postgresql")

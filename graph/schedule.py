@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from graph.background import running
 from graph.context import Runtime
 from ledger.errors import LedgerBroken
 from ledger.witnessing import checkpoint_now
@@ -40,10 +41,5 @@ async def scheduled(runtime: Runtime) -> AsyncIterator[None]:
     if runtime.log is None or seconds <= 0:
         yield
         return
-    task = asyncio.create_task(every(runtime, seconds))
-    try:
+    async with running(every(runtime, seconds)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
