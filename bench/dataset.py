@@ -37,7 +37,7 @@ from ledger.events import (
     prohibit_body,
     withdraw_body,
 )
-from ledger.service import canonical_text, party_of
+from ledger.service import PROJECTED, canonical_text, party_of
 from ledger.state import ConsentState
 from schema.pii import Keyring
 
@@ -274,24 +274,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "prev",
     ),
     "ledger_heads": ("client_id", "seq", "head"),
-    "consent_rules": (
-        "client_id",
-        "seq",
-        "kind",
-        "organisation_id",
-        "categories",
-        "category",
-        "row_type",
-        "row_id",
-        "purpose",
-        "method",
-        "valid_from",
-        "valid_until",
-        "recorded_at",
-        "recorded_by_org",
-        "ended_seq",
-        "ended_at",
-    ),
+    "consent_rules": ("client_id", "seq", *PROJECTED),
     "access_log": (
         "request_id",
         "at",
