@@ -154,18 +154,13 @@ _CURRENT_PLANS = (
     )
     .where(PlanVersion.client_id.in_(_each("ids")))  # each side names its clients
 )
-_DIGITAL_PROFILES = (
-    select(*DigitalProfileRecord.columns())
-    .where(DigitalProfile.client_id.in_(_each("ids")))
-    .order_by(DigitalProfile.recorded_at, DigitalProfile.id)
-)
 
 
 def _children_of(
-    record: type[Record], parent: InstrumentedAttribute[Any], order: InstrumentedAttribute[Any]
+    record: type[Record], parent: InstrumentedAttribute[Any], *order: InstrumentedAttribute[Any]
 ) -> Select[Any]:
     """A client's rows of ``record``'s table, for a batch of clients."""
-    return select(*record.columns()).where(parent.in_(_each("ids"))).order_by(order)
+    return select(*record.columns()).where(parent.in_(_each("ids"))).order_by(*order)
 
 
 def _grandchildren_of(
@@ -379,10 +374,6 @@ class Loaders:
         return DataLoader[uuid.UUID, PlanRecord | None](self._current_plans)
 
     @cached_property
-    def digital_profile(self) -> DataLoader[uuid.UUID, DigitalProfileRecord | None]:
-        return DataLoader[uuid.UUID, DigitalProfileRecord | None](self._digital_profiles)
-
-    @cached_property
     def relationships(self) -> DataLoader[uuid.UUID, list[RelationshipRecord]]:
         return self._children(_RELATIONSHIPS, RelationshipRecord, "client_id")
 
@@ -512,13 +503,6 @@ class Loaders:
         found = await self._run(_CURRENT_PLANS, {"ids": client_ids})
         by_client = {r.client_id: r for r in map(PlanRecord.of, found)}
         return [by_client.get(i) for i in client_ids]
-
-    async def _digital_profiles(
-        self, client_ids: list[uuid.UUID]
-    ) -> list[DigitalProfileRecord | None]:
-        found = await self._run(_DIGITAL_PROFILES, {"ids": client_ids})
-        latest = {r.client_id: r for r in map(DigitalProfileRecord.of, found)}
-        return [latest.get(i) for i in client_ids]
 
     # ---- children of a row ---------------------------------------------------------------
 
@@ -666,7 +650,9 @@ _RELATIONSHIPS = _children_of(
 _CONTACT_PERSONS = _children_of(
     ContactPersonRecord, ContactPerson.client_id, ContactPerson.organisation_id
 )
-_PROFILES = _children_of(DigitalProfileRecord, DigitalProfile.client_id, DigitalProfile.recorded_at)
+_PROFILES = _children_of(  # oldest first: the last is the current one
+    DigitalProfileRecord, DigitalProfile.client_id, DigitalProfile.recorded_at, DigitalProfile.id
+)
 _GUARDIANSHIPS = _children_of(GuardianshipRecord, Guardianship.ward_id, Guardianship.valid_from)
 _CALCULATION = _grandchildren_of(
     CalculationRecord, CalculationRow.decision_id, CalculationRow.position

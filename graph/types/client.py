@@ -15,7 +15,7 @@ from authz.rows import RowRule
 from graph.context import Context, Info
 from graph.loaders import ClientView, CountKey, Narrowing, PageKey
 from graph.pagination import Page, PageArgs, cut, int_key, page_args, uuid_key
-from graph.records import GuardianshipRecord, RelationshipRecord
+from graph.records import DigitalProfileRecord, GuardianshipRecord, RelationshipRecord
 from graph.types.access_log import AccessLogConnection, AccessLogEntry
 from graph.types.application import Application
 from graph.types.attachment import Attachment
@@ -69,6 +69,12 @@ class DigitalProfile:
     has_equipment: bool
     has_skills: bool
     recorded_at: datetime
+
+    @classmethod
+    def of(cls, row: DigitalProfileRecord) -> "DigitalProfile":
+        return cls(
+            has_equipment=row.has_equipment, has_skills=row.has_skills, recorded_at=row.recorded_at
+        )
 
 
 @strawberry.type(description="An active or past guardianship over the client.")
@@ -177,22 +183,13 @@ class Client:
 
     @guarded_resolver(IDENTITY, description="Digital equipment and skills, as last recorded.")
     async def digital_profile(self, info: Info) -> DigitalProfile | None:
-        row = await info.context.loaders.digital_profile.load(self.row.id)
-        if row is None:
-            return None
-        return DigitalProfile(
-            has_equipment=row.has_equipment, has_skills=row.has_skills, recorded_at=row.recorded_at
-        )
+        history = await info.context.loaders.digital_profiles.load(self.row.id)
+        return DigitalProfile.of(history[-1]) if history else None
 
     @guarded_resolver(IDENTITY, description="Every recorded digital profile, oldest first.")
     async def digital_profile_history(self, info: Info) -> list[DigitalProfile] | None:
-        rows = await info.context.loaders.digital_profiles.load(self.row.id)
-        return [
-            DigitalProfile(
-                has_equipment=r.has_equipment, has_skills=r.has_skills, recorded_at=r.recorded_at
-            )
-            for r in rows
-        ]
+        history = await info.context.loaders.digital_profiles.load(self.row.id)
+        return [DigitalProfile.of(r) for r in history]
 
     @guarded_resolver(IDENTITY)
     async def guardianships(self, info: Info) -> list[Guardianship] | None:
