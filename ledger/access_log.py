@@ -65,29 +65,6 @@ class Accessor:
     policy_hash: str
 
 
-def _row(accessor: Accessor, record: AccessRecord) -> dict[str, Any]:
-    return {
-        "request_id": accessor.request_id,
-        "at": accessor.at,
-        "client_id": record.client_id,
-        "subject": accessor.subject,
-        "subject_name": accessor.subject_name,
-        "organisation_id": accessor.organisation_id,
-        "roles": ",".join(sorted(accessor.roles)),
-        "azp": accessor.azp,
-        "category": record.category,
-        "action": record.action,
-        "allowed": record.allowed,
-        "basis": record.basis,
-        "reason": record.reason,
-        "policy_rule": record.policy_rule,
-        "consent_seq": record.consent_seq,
-        "prohibition_seq": record.prohibition_seq,
-        "policy_hash": accessor.policy_hash,
-        "subjects": record.subjects,
-    }
-
-
 _TABLE = cast(Table, AccessLogEntry.__table__)
 _ACCESSOR = (
     "request_id",
@@ -114,6 +91,13 @@ _RECORD: tuple[tuple[str, TypeEngine[Any]], ...] = (
 )
 """The columns each row has of its own, with their types as arrays hold them."""
 _COLUMNS = [c.key for c in _TABLE.columns if c.key != "id"]
+
+
+def _shared(accessor: Accessor) -> dict[str, Any]:
+    """The values every row of the request has alike."""
+    values = {name: getattr(accessor, name) for name in _ACCESSOR}
+    values["roles"] = ",".join(sorted(accessor.roles))
+    return values
 
 
 def _unnest_insert() -> Insert:
@@ -153,12 +137,15 @@ async def write(
         return
     connection = await session.connection()
     if connection.dialect.name == "sqlite":
-        rows = [_row(accessor, record) | {"n": n} for n, record in enumerate(records, start=1)]
+        shared = _shared(accessor)
+        rows = [
+            shared | {name: getattr(record, name) for name, _ in _RECORD} | {"n": n}
+            for n, record in enumerate(records, start=1)
+        ]
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             await connection.execute(_INSERT_NUMBERED, rows[start : start + ROWS_PER_STATEMENT])
         return
-    values: dict[str, Any] = {name: getattr(accessor, name) for name in _ACCESSOR}
-    values["roles"] = ",".join(sorted(accessor.roles))
+    values = _shared(accessor)
     for name, _ in _RECORD:
         values[f"{name}_each"] = [_plain(getattr(record, name)) for record in records]
     await connection.execute(_INSERT_ARRAYS, values)
