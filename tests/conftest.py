@@ -16,6 +16,7 @@ partitioned database: ``INFOCAP_TEST_DATABASES=postgresql-partitioned
 INFOCAP_TEST_PARTITIONED=all``), which takes about seven minutes on two cores.
 """
 
+import dataclasses
 import os
 import shutil
 import uuid
@@ -28,6 +29,7 @@ import psycopg
 import pytest
 from starlette.applications import Starlette
 
+from authz.policy import DEFAULT_POLICY
 from graph.app import create_app
 from graph.settings import Settings
 from schema.db import make_sync_engine, migrate
@@ -207,6 +209,25 @@ async def app(settings: Settings, clock: Clock) -> AsyncIterator[Starlette]:
 @pytest.fixture
 def api(app: Starlette) -> Api:
     return Api(app)
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    """A deployment's own copy of the default policy, for a test to change."""
+    path = tmp_path / "deployment-policy.csv"
+    shutil.copy(DEFAULT_POLICY, path)
+    return path
+
+
+@pytest.fixture
+async def policy_api(settings: Settings, policy_file: Path, clock: Clock) -> AsyncIterator[Api]:
+    """The service under ``policy_file``, reloaded only when a test asks."""
+    application = create_app(
+        dataclasses.replace(settings, policy_file=policy_file, policy_poll_seconds=0),
+        clock=clock,
+    )
+    async with application.router.lifespan_context(application):
+        yield Api(application)
 
 
 @pytest.fixture

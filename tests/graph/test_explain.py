@@ -3,20 +3,11 @@ from the ledger and the client's history as they stood then, under the policy in
 then; ``explainAccessLogEntry`` replays one logged decision and says whether it agrees.
 Who may ask, and that asking is logged."""
 
-import shutil
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
-from starlette.applications import Starlette
 
-from authz.policy import DEFAULT_POLICY
-from graph.app import create_app
-from graph.settings import Settings
 from schema.models import AccessLogEntry
 from tests.factories import (
     KELA_HANDLER,
@@ -30,7 +21,7 @@ from tests.factories import (
     register,
     save_plan,
 )
-from tests.support import Api, Clock, principal
+from tests.support import Api, principal
 
 EXPLAIN = """query($c: ID!, $o: ID!, $r: Role!, $k: DataCategory!, $at: DateTime, $g: ID, $own: Boolean) {
   explainAccess(clientId: $c, organisationId: $o, role: $r, category: $k, at: $at,
@@ -265,22 +256,6 @@ async def test_a_dpo_explains_its_organisations_log_rows_and_no_others(api):
 
 CONSENT_LINE = "p, kela_handler, PLAN, read, CONSENT"
 STATUTORY_LINE = "p, kela_handler, PLAN, read, STATUTORY"
-
-
-@pytest.fixture
-def policy_file(tmp_path: Path) -> Path:
-    path = tmp_path / "deployment-policy.csv"
-    shutil.copy(DEFAULT_POLICY, path)
-    return path
-
-
-@pytest.fixture
-async def policy_api(settings: Settings, policy_file: Path, clock: Clock) -> AsyncIterator[Api]:
-    app: Starlette = create_app(
-        replace(settings, policy_file=policy_file, policy_poll_seconds=0), clock=clock
-    )
-    async with app.router.lifespan_context(app):
-        yield Api(app)
 
 
 async def test_a_policy_reload_between_then_and_now(policy_api, policy_file, clock):

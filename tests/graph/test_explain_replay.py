@@ -12,10 +12,7 @@ how many steps each (default 80)."""
 
 import os
 import random
-import shutil
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from dataclasses import replace as replaced
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,10 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from authz.policy import DEFAULT_POLICY
 from authz.principal import Principal
-from graph.app import create_app
-from graph.settings import Settings
 from schema.models import AccessLogEntry
 from tests.factories import (
     KELA_ADVISOR,
@@ -122,22 +116,6 @@ class World:
     def next(self) -> int:
         self.serial += 1
         return self.serial
-
-
-@pytest.fixture
-def policy_file(tmp_path: Path) -> Path:
-    path = tmp_path / "deployment-policy.csv"
-    shutil.copy(DEFAULT_POLICY, path)
-    return path
-
-
-@pytest.fixture
-async def policy_api(settings: Settings, policy_file: Path, clock: Clock) -> AsyncIterator[Api]:
-    app = create_app(
-        replaced(settings, policy_file=policy_file, policy_poll_seconds=0), clock=clock
-    )
-    async with app.router.lifespan_context(app):
-        yield Api(app)
 
 
 async def new_client(world: World) -> None:

@@ -5,7 +5,6 @@ for the whole of a request."""
 
 import asyncio
 import os
-import shutil
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -16,7 +15,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 
-from authz.policy import DEFAULT_POLICY
 from graph.app import create_app
 from graph.context import Context
 from graph.settings import Settings
@@ -39,13 +37,6 @@ def changed_policy(path: Path, old: str = CONSENT_LINE, new: str = STATUTORY_LIN
     text_ = path.read_text(encoding="utf-8")
     assert old in text_
     path.write_text(text_.replace(old, new), encoding="utf-8")
-
-
-@pytest.fixture
-def policy_file(tmp_path: Path) -> Path:
-    path = tmp_path / "deployment-policy.csv"
-    shutil.copy(DEFAULT_POLICY, path)
-    return path
 
 
 @pytest.fixture
